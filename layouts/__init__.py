@@ -1,0 +1,1 @@
+"""Patient handouts: YAML content -> validated model -> printable, fill-in PDFs."""

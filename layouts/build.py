@@ -1,0 +1,246 @@
+"""Content folder -> validated model -> rendered PDFs, written all-or-nothing with a manifest.
+
+The pipeline is `source -> model -> render -> write`. Everything is read and checked before
+anything is written; with any content error the run writes nothing. PDFs are rendered in memory,
+then each file is written under a temporary name and renamed over the old one, so a failed or
+killed run leaves every earlier PDF as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import hashlib
+import json
+import os
+import re
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import model
+from .assets import find_image
+from .errors import BuildFailure, Problem, Problems, did_you_mean
+from .markup import describe, unprintable
+from .source import Text, read_yaml
+
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
+_SPECIAL_FILES = ("phrases", "glossary")
+TEMP_PREFIX = ".partial-"
+
+
+class UsageError(Exception):
+    """The command was asked for something that does not exist (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    src: Path = Path("handouts")
+    out: Path = Path("build")
+    topics: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    editions: tuple[str, ...] = ()
+    papers: tuple[str, ...] = ()
+    check: bool = False
+    strict: bool = False
+
+
+@dataclass
+class Outcome:
+    problems: list[Problem] = field(default_factory=list)
+    written: list[dict] = field(default_factory=list)
+    exit_code: int = 0
+
+
+# ---- find and load -------------------------------------------------------------------------------
+
+def languages_in(src: Path) -> list[str]:
+    return sorted(d.name for d in src.iterdir() if d.is_dir() and _LANG.match(d.name)
+                  and any(d.glob("*.yaml")))
+
+
+def load(src: Path, langs: tuple[str, ...], problems: Problems) -> model.Content | None:
+    """Read and validate the clinic and every selected language; None if anything is wrong."""
+    if not src.is_dir():
+        raise UsageError(f"{src}: no such content folder; give the folder that holds clinic.yaml")
+    present = languages_in(src)
+    for lang in langs:
+        if lang not in present:
+            raise UsageError(f"--lang {lang}: there is no folder {src / lang} with handouts"
+                             f"{did_you_mean(lang, present) or '; languages here: ' + ', '.join(present)}")
+    clinic_data = read_yaml(src / "clinic.yaml", problems)
+    clinic = model.to_clinic(clinic_data, problems) if clinic_data is not None else None
+    languages = {}
+    for lang in langs or present:
+        language = _load_language(src / lang, lang, problems)
+        if language:
+            languages[lang] = language
+    if not present:
+        problems.error(src, 0, 0, "no language folder (such as en/) with handouts was found")
+    if clinic is None or len(languages) != len(langs or present):
+        return None
+    return model.Content(clinic, languages)
+
+
+def _load_language(folder: Path, lang: str, problems: Problems) -> model.Language | None:
+    known = (*_SPECIAL_FILES, *model.TOPICS)
+    for extra in sorted(folder.glob("*.yaml")):
+        if extra.stem not in known:
+            problems.error(extra, 0, 0, f"'{extra.name}' is not a file this tool reads"
+                           f"{did_you_mean(extra.stem, known) or '; the files are ' + ', '.join(k + '.yaml' for k in known)}")
+    loaded = {}
+    for name in known:
+        path = folder / f"{name}.yaml"
+        if not path.exists():
+            problems.error(path, 0, 0, f"{path.name} is missing; every language folder needs "
+                           "phrases.yaml, glossary.yaml and the four handouts")
+            continue
+        data = read_yaml(path, problems)
+        if data is None:
+            continue
+        if name == "phrases":
+            loaded[name] = model.to_phrases(data, problems)
+        elif name == "glossary":
+            loaded[name] = model.to_glossary(data, problems)
+        else:
+            loaded[name] = model.to_handout(data, name, lang, problems)
+    if any(loaded.get(name) is None for name in known):
+        return None
+    return model.Language(lang, loaded["phrases"], loaded["glossary"],
+                          {topic: loaded[topic] for topic in model.TOPICS})
+
+
+def check_printable(content: model.Content, problems: Problems) -> None:
+    """Every character must be drawable by a bundled font, in a script we can lay out."""
+    objects = [content.clinic]
+    for language in content.languages.values():
+        objects += [language.phrases, language.glossary, *language.handouts.values()]
+    for obj in objects:
+        for text in model.texts(obj):
+            for char, why in unprintable(text):
+                problems.at(_at_char(text, char), f"the character {describe(char)} cannot be "
+                            f"printed: {why}; replace or remove it")
+
+
+def _at_char(text: Text, char: str) -> Text:
+    """Point at the character itself when it is on the value's first line."""
+    index = text.index(char)
+    if "\n" in text[:index] or not isinstance(text, Text):
+        return text
+    mark = dataclasses.replace(text.mark, col=text.mark.col + index + (1 if text.quoted else 0))
+    return Text(text, mark, text.quoted)
+
+
+# ---- render and write ----------------------------------------------------------------------------
+
+def build(options: Options) -> Outcome:
+    problems = Problems()
+    content = load(options.src, options.langs, problems)
+    logo = None
+    if content:
+        check_printable(content, problems)
+        logo = find_image(content.clinic.logo, problems)
+    outcome = Outcome(problems.sorted())
+    failed = problems.errors or (options.strict and problems.warnings)
+    if failed or content is None:
+        outcome.exit_code = 1
+        return outcome
+    if options.check:
+        return outcome
+
+    from .render import Job, render  # ReportLab is only imported when there is work for it
+    from .terms import terms_used
+
+    files = []  # (relative path, metadata, bytes)
+    for lang, language in content.languages.items():
+        topics = [t for t in model.TOPICS if not options.topics or t in options.topics]
+        handouts = tuple(language.handouts[t] for t in topics)
+        words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
+        for paper in options.papers or (content.clinic.paper,):
+            for edition in options.editions or model.EDITIONS:
+                base = dict(lang=lang, paper=paper, edition=edition)
+                common = dict(clinic=content.clinic, phrases=language.phrases, edition=edition,
+                              paper=paper, logo_path=str(logo.path) if logo else None)
+                for handout, used in zip(handouts, words):
+                    result = render(Job((handout,), (used,), **common))
+                    files.append((f"{lang}/{paper}/{edition}/{handout.topic}.pdf",
+                                  dict(topic=handout.topic, **base), result))
+                result = render(Job(handouts, words, packet=True, **common))
+                files.append((f"{lang}/{paper}/{edition}/packet.pdf", dict(topic="packet",
+                                                                          **base), result))
+    outcome.written = write_all(options.out, files)
+    return outcome
+
+
+def write_all(out: Path, files) -> list[dict]:
+    """Write every PDF and the manifest atomically; return the manifest entries."""
+    entries = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with _locked(out), _terminate_cleanly():
+            remove_stale_temporaries(out)
+            for relative, meta, result in files:
+                target = out / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(target, result.pdf)
+                entries.append({"path": relative, **meta, "pages": result.pages,
+                                "sha256": hashlib.sha256(result.pdf).hexdigest(),
+                                "fields": sorted({spot.name for spot in result.field_spots})})
+            entries.sort(key=lambda e: e["path"])
+            manifest = json.dumps({"files": entries}, indent=2, ensure_ascii=False) + "\n"
+            write_atomically(out / "manifest.json", manifest.encode("utf-8"))
+    except OSError as e:
+        raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); nothing "
+                           "earlier was changed except the files listed before this line") from e
+    return entries
+
+
+@contextlib.contextmanager
+def _locked(out: Path):
+    """Two builds into one folder take turns instead of interleaving their files."""
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """Turn SIGTERM into an exception so temporary files are removed before exiting."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: no signal handling there
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Replace target with data so that readers see the old file or the whole new one, never half."""
+    temp = target.parent / f"{TEMP_PREFIX}{target.name}.{os.getpid()}.tmp"
+    try:
+        with open(temp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def remove_stale_temporaries(out: Path) -> None:
+    """Remove what a run killed outright (SIGKILL, power cut) left between write and rename."""
+    for stale in out.rglob(f"{TEMP_PREFIX}*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()

@@ -1,0 +1,86 @@
+"""Staff text -> ReportLab paragraph markup: escaped, **bold** made bold, fallback-font runs.
+
+Staff text never reaches ReportLab's markup parser as markup: `&`, `<` and `>` are escaped first,
+so tags, links, images and colour attributes typed in content print as the characters typed.
+The only emphasis is our own `**bold**`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from xml.sax.saxutils import escape
+
+from .styles import BODY, FALLBACK, font_characters
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+
+# Scripts that need shaping or right-to-left layout, which this tool does not do yet.
+_UNSUPPORTED_SCRIPTS = (
+    (0x0590, 0x08FF, "Hebrew, Arabic, Syriac and Thaana (right-to-left)"),
+    (0x0900, 0x0DFF, "Indic scripts (they need shaping)"),
+    (0x0E00, 0x0FFF, "Thai, Lao and Tibetan (they need shaping)"),
+    (0x1000, 0x109F, "Myanmar (it needs shaping)"),
+    (0x1780, 0x17FF, "Khmer (it needs shaping)"),
+    (0xFB1D, 0xFDFF, "Hebrew and Arabic (right-to-left)"),
+    (0xFE70, 0xFEFF, "Arabic (right-to-left)"),
+)
+_INVISIBLE_OK = {0x200B, 0x200C, 0x200D, 0x00AD, 0xFEFF, 0x2060}
+_SPACE = re.compile(r"\s+")
+
+
+def plain(text: str) -> str:
+    """The text as a reader sees it: no stars, spaces folded."""
+    return _SPACE.sub(" ", _BOLD.sub(r"\1", text)).strip()
+
+
+def to_markup(text: str) -> str:
+    """Turn staff text into safe paragraph markup."""
+    text = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    parts = _BOLD.split(text)  # odd indexes are the bold runs
+    out = []
+    for index, part in enumerate(parts):
+        run = _font_runs(part)
+        out.append(f"<b>{run}</b>" if index % 2 else run)
+    return "".join(out)
+
+
+def _font_runs(text: str) -> str:
+    """Escape text and wrap the characters the body font lacks in the fallback font."""
+    body = font_characters(BODY)
+    out, fallback_run = [], []
+    for char in text:
+        if ord(char) in body or char in "\n\t " or ord(char) in _INVISIBLE_OK:
+            if fallback_run:
+                out.append(f'<font name="{FALLBACK}">{escape("".join(fallback_run))}</font>')
+                fallback_run = []
+            out.append(escape(char))
+        else:
+            fallback_run.append(char)
+    if fallback_run:
+        out.append(f'<font name="{FALLBACK}">{escape("".join(fallback_run))}</font>')
+    return "".join(out)
+
+
+def unprintable(text: str) -> list[tuple[str, str]]:
+    """Characters that no bundled font can draw or whose script we cannot lay out: (char, why)."""
+    body, fallback = font_characters(BODY), font_characters(FALLBACK)
+    found = []
+    for char in dict.fromkeys(text):
+        code = ord(char)
+        if char in "\n\t" or code in _INVISIBLE_OK:
+            continue
+        script = next((name for low, high, name in _UNSUPPORTED_SCRIPTS if low <= code <= high),
+                      None)
+        if script:
+            found.append((char, f"{script} is not supported yet"))
+        elif unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
+            found.append((char, "it is a control or unassigned character"))
+        elif code not in body and code not in fallback:
+            found.append((char, "no bundled font can draw it"))
+    return found
+
+
+def describe(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"'{char}' (U+{ord(char):04X}{' ' + name if name else ''})"

@@ -1,0 +1,586 @@
+"""Located YAML data -> validated, frozen model of the clinic, phrases, glossary and handouts.
+
+Each model class is a frozen dataclass; its fields and their metadata are the schema: the
+converter below reads them to check content, and `schema.py` reads them to write
+`handouts/schema.json`. Every problem is collected, never raised, so one run reports all of them.
+The model knows nothing of points, pages or fonts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import types
+import typing
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import Problems, did_you_mean
+from .source import Mapping, Mark, Sequence, Text
+
+TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
+PAPERS = ("letter", "a4")
+EDITIONS = ("standard", "large-print")
+PICTURE_PARTS = ("liver", "stomach", "pancreas", "gallbladder", "duodenum", "spleen",
+                 "bile_duct", "small_intestine")
+EASY_LIST_LENGTH = 7  # lists longer than this are hard to take in (DESIGN.md)
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+_ASSET = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
+_WEB = re.compile(r"https?://[^\s<>\"']+\Z")
+
+
+def spec(doc: str, default=dataclasses.MISSING, **rules):
+    """A model field with its help text and rules (min_items, long_list, pattern, choices...)."""
+    if isinstance(default, tuple | list):
+        return field(default=tuple(default), metadata={"doc": doc, **rules})
+    return field(default=default, metadata={"doc": doc, **rules})
+
+
+def location(default=None):
+    """Where the object was written, for problems found after validation (not part of the schema)."""
+    return field(default=default, compare=False, repr=False, metadata={"internal": True})
+
+
+# ---- the clinic -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic printed on every handout (handouts/clinic.yaml)."""
+
+    name: str = spec("The clinic's name, printed on every first page.")
+    phone: str = spec("The clinic's phone number, printed in every footer.")
+    after_hours_phone: str = spec("The phone number for nights and weekends, in every footer.")
+    logo: str = spec("A PNG or JPEG logo inside the assets folder, such as images/logo.png.",
+                     pattern="asset")
+    paper: str = spec("The paper size: letter or a4.", choices=PAPERS)
+    web: str | None = spec("The web address of the clinic's online handouts.", None,
+                           pattern="web")
+    mark: Mark | None = location()
+
+
+# ---- words the layout prints --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Phrases:
+    """The small words the layout prints, per language (handouts/<lang>/phrases.yaml)."""
+
+    name_label: str = spec("Label of the patient's name blank.")
+    date_given_label: str = spec("Label of the blank for the date the handout was given.")
+    main_message_heading: str = spec("Heading over the main message.")
+    key_points_heading: str = spec("Heading over the key points.")
+    questions_heading: str = spec("Heading over the questions to ask the care team.")
+    questions_intro: str = spec("One sentence on how to use the questions.")
+    asked_label: str = spec("Label of the box ticked once a question is asked.")
+    call_heading: str = spec("Heading over the warning signs.")
+    call_intro: str = spec("One sentence before the warning signs.")
+    phone_label: str = spec("Label before the clinic's phone number.")
+    after_hours_label: str = spec("Label before the after-hours phone number.")
+    words_heading: str = spec("Heading over the words to know.")
+    say_label: str = spec("Word before how to say a term.")
+    sources_heading: str = spec("Heading over the sources.")
+    disclaimer: str = spec("The line saying the handout does not replace the care team's advice.")
+    reviewed_label: str = spec("Footer text for the review date; {date} is filled in.")
+    next_review_label: str = spec("Footer text for the next review date; {date} is filled in.")
+    page_label: str = spec("Footer page number; {page} and {pages} are filled in.")
+    date_label: str = spec("Label of a date blank.")
+    choose_one: str = spec("Instruction over a choice: mark one.")
+    packet_title: str = spec("The title of the packet that holds all the handouts.")
+    notes_heading: str = spec("Heading of a notes page.")
+    notes_intro: str = spec("One sentence on a notes page.")
+    picture_alt_prefix: str = spec("Word before a picture's description for screen readers.")
+    months: tuple[str, ...] = spec("The twelve month names, January first.", min_items=12,
+                                   max_items=12)
+    date_format: str = spec("How a date is written; {day}, {month} and {year} are filled in.")
+    mark: Mark | None = location()
+
+
+# ---- glossary -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Term:
+    """A medical word, how to say it and what it means."""
+
+    term: str = spec("The word or words, as written in the handouts.")
+    say: str = spec("How to say it, such as PAN-kree-us.")
+    means: str = spec("A plain definition in one or two sentences.")
+    also: tuple[str, ...] = spec("Other forms to look for (plurals ending -s, -es, -ies are "
+                                 "found anyway).", ())
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Words to know, one file per language (handouts/<lang>/glossary.yaml)."""
+
+    terms: tuple[Term, ...] = spec("The words to know.", min_items=1)
+    mark: Mark | None = location()
+
+
+# ---- blocks of a section ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of text."""
+
+    text: str = spec("The text; **two stars** on each side make words bold.")
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class BulletList:
+    """A bulleted list."""
+
+    items: tuple[str, ...] = spec("The items.", min_items=1, long_list=True)
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class PictureLabels:
+    """The names printed next to each part of the picture."""
+
+    liver: str | None = spec("Label for the liver.", None)
+    stomach: str | None = spec("Label for the stomach.", None)
+    pancreas: str | None = spec("Label for the pancreas.", None)
+    gallbladder: str | None = spec("Label for the gallbladder.", None)
+    duodenum: str | None = spec("Label for the duodenum.", None)
+    spleen: str | None = spec("Label for the spleen.", None)
+    bile_duct: str | None = spec("Label for the bile duct.", None)
+    small_intestine: str | None = spec("Label for the small intestine.", None)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A drawing made by the project, with caption and alt text."""
+
+    name: str = spec("Which picture: pancreas.", choices=("pancreas",))
+    caption: str = spec("The caption printed under the picture.")
+    alt: str = spec("A description of the picture for people who cannot see it.")
+    how_to_use: str = spec("One line telling the patient how to use the picture.")
+    labels: PictureLabels = spec("The names of the parts.")
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One labelled line to write on."""
+
+    name: str = spec("Short name of the blank: lower-case letters, digits and _.", pattern="name")
+    label: str = spec("The label printed before the line.")
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Blanks:
+    """Labelled lines to write on, such as the care team's names and phones."""
+
+    name: str = spec("Short name of the group.", pattern="name")
+    items: tuple[Blank, ...] = spec("The blanks.", min_items=1, long_list=True)
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """Tick boxes, each optionally with a date line."""
+
+    name: str = spec("Short name of the checklist.", pattern="name")
+    items: tuple[Blank, ...] = spec("The items.", min_items=1, long_list=True)
+    dates: bool = spec("true to give each item a date line.", False)
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a choice block, with its plain meaning."""
+
+    name: str = spec("Short name of the choice, such as 1 or not_known.", pattern="option")
+    label: str = spec("The choice as printed, such as Stage 1.")
+    meaning: str = spec("One line saying what the choice means.")
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Pick one of several options (stage, grade)."""
+
+    name: str = spec("Short name of the choice.", pattern="name")
+    label: str = spec("The question printed above the options.")
+    options: tuple[Option, ...] = spec("The options; only one can be chosen.", min_items=2,
+                                       long_list=True)
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a log."""
+
+    name: str = spec("Short name of the column.", pattern="name")
+    label: str = spec("The column heading.")
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Log:
+    """A table filled in by hand (visits, medicines)."""
+
+    name: str = spec("Short name of the log.", pattern="name")
+    columns: tuple[Column, ...] = spec("The columns.", min_items=1, max_items=6)
+    rows: int = spec("How many rows to write in.", minimum=1, maximum=40)
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Notes:
+    """Ruled lines for notes."""
+
+    name: str = spec("Short name of the notes.", pattern="name")
+    label: str = spec("The heading over the lines.")
+    lines: int = spec("How many lines.", minimum=1, maximum=40)
+    mark: Mark | None = location()
+
+
+# The YAML key of a block -> its model; a block with one field takes that field's value directly.
+BLOCK_TYPES = {
+    "paragraph": Paragraph,
+    "list": BulletList,
+    "picture": Picture,
+    "blanks": Blanks,
+    "checklist": Checklist,
+    "choice": Choice,
+    "log": Log,
+    "notes": Notes,
+}
+Block = Paragraph | BulletList | Picture | Blanks | Checklist | Choice | Log | Notes
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and its blocks."""
+
+    heading: str = spec("An informative heading, in sentence case.")
+    blocks: tuple[Block, ...] = spec("The blocks: paragraph, list, picture, blanks, checklist, "
+                                     "choice, log or notes.", min_items=1)
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Handout:
+    """One topic handout (handouts/<lang>/<topic>.yaml)."""
+
+    title: str = spec("The handout's title.")
+    main_message: str = spec("The one thing the patient should remember.")
+    key_points: tuple[str, ...] = spec("A short summary for the first page.", min_items=1,
+                                       max_items=5)
+    last_reviewed: datetime.date = spec("The date a clinician last checked the text, "
+                                        "YYYY-MM-DD.")
+    review_every_months: int = spec("How many months until the text must be checked again.",
+                                    minimum=1, maximum=60)
+    sections: tuple[Section, ...] = spec("The sections.", min_items=1)
+    questions: tuple[str, ...] = spec("Questions to ask the care team.", min_items=1,
+                                      long_list=True)
+    call_right_away: tuple[str, ...] = spec("Warning signs: when to call right away.",
+                                            min_items=1, long_list=True)
+    sources: tuple[str, ...] = spec("Where the facts come from, in plain words.", min_items=1)
+    topic: str = location("")
+    lang: str = location("")
+    mark: Mark | None = location()
+
+    @property
+    def next_review(self) -> datetime.date:
+        month = self.last_reviewed.month - 1 + self.review_every_months
+        year, month = self.last_reviewed.year + month // 12, month % 12 + 1
+        day = min(self.last_reviewed.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11)
+                  else 31)
+        return datetime.date(year, month, day)
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything one language folder holds."""
+
+    code: str
+    phrases: Phrases
+    glossary: Glossary
+    handouts: dict[str, Handout]  # topic -> handout, in TOPICS order
+
+
+@dataclass(frozen=True)
+class Content:
+    """All content of a run: the clinic and each language."""
+
+    clinic: Clinic
+    languages: dict[str, Language]
+
+
+# ---- conversion ---------------------------------------------------------------------------------
+
+_INVALID = object()
+_OPTION = re.compile(r"[a-z0-9][a-z0-9_]{0,39}\Z")
+_PATTERNS = {
+    "name": (_NAME, "use lower-case letters, digits and _, starting with a letter "
+                    "(such as care_team)"),
+    "option": (_OPTION, "use lower-case letters, digits and _ (such as 1 or not_known)"),
+    "asset": (_ASSET, "give a path inside the assets folder, such as images/logo.png "
+                      "(no '..', no leading '/', no web address)"),
+    "web": (_WEB, "give a full web address starting with https://"),
+}
+
+
+def _kind(value) -> str:
+    if isinstance(value, Mapping):
+        return "a group of named values"
+    if isinstance(value, Sequence):
+        return "a list"
+    return "text"
+
+
+class _Converter:
+    """Turns located data into model objects, reporting every problem to `problems`."""
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+
+    def error(self, at, message: str) -> None:
+        self.problems.at(at, message)
+
+    def warn(self, at, message: str) -> None:
+        self.problems.at(at, message, "warning")
+
+    def obj(self, cls, data, what: str):
+        if not isinstance(data, Mapping):
+            self.error(data, f"{what} should be a group of named values (lines of "
+                       f"'name: value'), not {_kind(data)}")
+            return _INVALID
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+        for key in data:
+            if key not in fields:
+                hint = did_you_mean(key, fields) or f"; the names here are {', '.join(fields)}"
+                self.problems.error(data.key_marks[key].path, data.key_marks[key].line,
+                                    data.key_marks[key].col, f"unknown name '{key}'{hint}")
+        values, ok = {}, True
+        for name, f in fields.items():
+            if name not in data:
+                if f.default is dataclasses.MISSING:
+                    self.error(data, f"'{name}' is missing from {what}; add it: "
+                               f"{f.metadata['doc'][0].lower()}{f.metadata['doc'][1:]}")
+                    ok = False
+                continue
+            value = self.value(data[name], hints[name], f.metadata, f"'{name}'")
+            if value is _INVALID:
+                ok = False
+            else:
+                values[name] = value
+        if "mark" in {f.name for f in dataclasses.fields(cls)}:
+            values["mark"] = data.mark
+        return cls(**values) if ok else _INVALID
+
+    def value(self, data, hint, meta, what: str):
+        origin = typing.get_origin(hint)
+        if origin in (typing.Union, types.UnionType):
+            if hint == Block:
+                return self.block(data)
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+            return self.value(data, hint, meta, what)
+        if origin is tuple:
+            return self.items(data, typing.get_args(hint)[0], meta, what)
+        if dataclasses.is_dataclass(hint):
+            return self.obj(hint, data, what)
+        if not isinstance(data, Text):
+            self.error(data, f"{what} should be {self.expected(hint)}, not {_kind(data)}")
+            return _INVALID
+        if hint is str:
+            return self.text(data, meta, what)
+        if hint is int:
+            return self.number(data, meta, what)
+        if hint is bool:
+            if data.lower() in ("true", "false"):
+                return data.lower() == "true"
+            self.error(data, f"{what} should be true or false, not '{data}'")
+            return _INVALID
+        if hint is datetime.date:
+            try:
+                return datetime.date.fromisoformat(data)
+            except ValueError:
+                self.error(data, f"{what} should be a date written YYYY-MM-DD, such as "
+                           f"\"2026-11-01\", not '{data}'")
+                return _INVALID
+        raise TypeError(hint)  # pragma: no cover - a model field of a type not handled here
+
+    @staticmethod
+    def expected(hint) -> str:
+        return {int: "a whole number", bool: "true or false", datetime.date:
+                "a date (YYYY-MM-DD)"}.get(hint, "text")
+
+    def text(self, data: Text, meta, what: str):
+        value = unicodedata.normalize("NFC", data).strip()
+        if not value:
+            self.error(data, f"{what} is empty; write the text, or remove the line")
+            return _INVALID
+        if "choices" in meta and value not in meta["choices"]:
+            choices = meta["choices"]
+            self.error(data, f"'{value}' is not a choice for {what}"
+                       f"{did_you_mean(value, choices) or '; choose ' + ' or '.join(choices)}")
+            return _INVALID
+        if "pattern" in meta:
+            pattern, advice = _PATTERNS[meta["pattern"]]
+            if not pattern.match(value):
+                self.error(data, f"'{value}' cannot be used as {what}: {advice}")
+                return _INVALID
+        elif value.count("**") % 2:
+            self.error(data, f"{what} has '**' without its partner; bold text needs '**' on "
+                       "both sides, like **this**")
+            return _INVALID
+        return Text(value, data.mark, data.quoted)
+
+    def number(self, data: Text, meta, what: str):
+        if not data.strip().isdigit() or len(data.strip()) > 6:
+            self.error(data, f"{what} should be a whole number, not '{data}'")
+            return _INVALID
+        number = int(data)
+        low, high = meta.get("minimum", 0), meta.get("maximum", 10**6)
+        if not low <= number <= high:
+            self.error(data, f"{what} should be from {low} to {high}, not {number}")
+            return _INVALID
+        return number
+
+    def items(self, data, item_hint, meta, what: str):
+        if not isinstance(data, Sequence):
+            if isinstance(data, Text) and not data.strip():
+                self.error(data, f"{what} is empty; add its items, each on a line starting "
+                           "with '- '")
+            else:
+                self.error(data, f"{what} should be a list (lines starting with '- '), "
+                           f"not {_kind(data)}")
+            return _INVALID
+        if len(data) < meta.get("min_items", 0):
+            self.error(data, f"{what} needs at least {meta['min_items']} item(s), "
+                       f"it has {len(data)}")
+            return _INVALID
+        if len(data) > meta.get("max_items", 10**9):
+            self.error(data, f"{what} can have at most {meta['max_items']} items, it has "
+                       f"{len(data)}; remove some")
+            return _INVALID
+        if meta.get("long_list") and len(data) > EASY_LIST_LENGTH:
+            self.warn(data, f"{what} has {len(data)} items; lists of {EASY_LIST_LENGTH} or fewer "
+                      "are easier to take in, so split it into two")
+        item_meta = {k: v for k, v in meta.items() if k in ("pattern", "choices")}
+        values = [self.value(item, item_hint, item_meta, f"an item of {what}") for item in data]
+        return _INVALID if _INVALID in values else tuple(values)
+
+    def block(self, data):
+        if not isinstance(data, Mapping) or len(data) != 1:
+            self.error(data, "a block is one of: " + ", ".join(BLOCK_TYPES) +
+                       "; write it as '- paragraph: text' or '- list:' followed by items")
+            return _INVALID
+        (kind, value), = data.items()
+        cls = BLOCK_TYPES.get(kind)
+        if cls is None:
+            mark = data.key_marks[kind]
+            self.problems.error(mark.path, mark.line, mark.col, f"unknown block type '{kind}'"
+                                f"{did_you_mean(kind, BLOCK_TYPES) or '; use one of ' + ', '.join(BLOCK_TYPES)}")
+            return _INVALID
+        fields = [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+        if len(fields) == 1:  # `paragraph: text`, `list: [...]`
+            value = self.value(value, typing.get_type_hints(cls)[fields[0].name],
+                               fields[0].metadata, f"this {kind}")
+            return _INVALID if value is _INVALID else cls(value, mark=data.mark)
+        return self.obj(cls, value, f"this {kind}")
+
+
+def to_clinic(data, problems: Problems) -> Clinic | None:
+    return _none(_Converter(problems).obj(Clinic, data, "the clinic file"))
+
+
+def to_phrases(data, problems: Problems) -> Phrases | None:
+    phrases = _none(_Converter(problems).obj(Phrases, data, "the phrases file"))
+    if phrases:
+        _check_placeholders(phrases, problems)
+    return phrases
+
+
+def to_glossary(data, problems: Problems) -> Glossary | None:
+    glossary = _none(_Converter(problems).obj(Glossary, data, "the glossary"))
+    if glossary:
+        seen: dict[str, Term] = {}
+        for term in glossary.terms:
+            for form in (term.term, *term.also):
+                key = form.casefold()
+                if key in seen and seen[key] is not term:
+                    problems.at(form, f"'{form}' is already listed (line "
+                                f"{seen[key].mark.line}); keep it in one entry")
+                seen.setdefault(key, term)
+    return glossary
+
+
+def to_handout(data, topic: str, lang: str, problems: Problems) -> Handout | None:
+    handout = _none(_Converter(problems).obj(Handout, data, "the handout"))
+    if handout:
+        handout = dataclasses.replace(handout, topic=topic, lang=lang)
+        _check_field_names(handout, problems)
+    return handout
+
+
+def _none(value):
+    return None if value is _INVALID else value
+
+
+_PLACEHOLDERS = {"reviewed_label": {"date"}, "next_review_label": {"date"},
+                 "page_label": {"page", "pages"}, "date_format": {"day", "month", "year"}}
+
+
+def _check_placeholders(phrases: Phrases, problems: Problems) -> None:
+    for name, allowed in _PLACEHOLDERS.items():
+        text = getattr(phrases, name)
+        found = set(re.findall(r"\{([^{}]*)\}", text))
+        for unknown in sorted(found - allowed):
+            problems.at(text, f"'{{{unknown}}}' is not filled in here; use "
+                        + " and ".join("{" + a + "}" for a in sorted(allowed)))
+        if text.count("{") != text.count("}"):
+            problems.at(text, "a '{' or '}' has no partner")
+
+
+def field_names(handout: Handout) -> list[tuple[str, object]]:
+    """Every blank's short field name (without the topic) and the model object it belongs to."""
+    names: list[tuple[str, object]] = [("patient_name", handout), ("date_given", handout)]
+    for section in handout.sections:
+        for block in section.blocks:
+            if isinstance(block, Blanks):
+                names += [(item.name, item) for item in block.items]
+            elif isinstance(block, Checklist):
+                for item in block.items:
+                    names.append((f"{block.name}_{item.name}", item))
+                    if block.dates:
+                        names.append((f"{block.name}_{item.name}_date", item))
+            elif isinstance(block, Choice | Notes):
+                names.append((block.name, block))
+            elif isinstance(block, Log):
+                names += [(f"{block.name}_{row}_{col.name}", block)
+                          for row in range(1, block.rows + 1) for col in block.columns]
+    for number in range(1, len(handout.questions) + 1):
+        names += [(f"q{number}", handout.questions[number - 1]),
+                  (f"q{number}_asked", handout.questions[number - 1])]
+    return names
+
+
+def _check_field_names(handout: Handout, problems: Problems) -> None:
+    seen: dict[str, object] = {}
+    for name, owner in field_names(handout):
+        if name in seen:
+            problems.at(owner, f"the blank name '{name}' is used twice in this handout; give each "
+                        "blank its own name")
+        seen.setdefault(name, owner)
+
+
+def texts(obj):
+    """Every piece of staff text in a model object, in reading order (for checks and the glossary)."""
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, tuple):
+        for item in obj:
+            yield from texts(item)
+    elif dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            if not f.metadata.get("internal") and f.name != "name":
+                yield from texts(getattr(obj, f.name))

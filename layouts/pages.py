@@ -1,0 +1,184 @@
+"""Handouts' running text -> page furniture: clinic banner, running header, footer, page x of y.
+
+Page furniture is drawn after the whole document is laid out, because "Page 2 of 5" needs the
+number of pages of each handout, and one document may hold several handouts (the packet).
+`FurnishedCanvas` keeps every page until `save()`, then draws each page's header and footer and
+writes it out; bookmarks are replayed at that point too, so they point at the right page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
+from reportlab.platypus.doctemplate import FrameActionFlowable
+from reportlab.platypus.flowables import Flowable
+
+from .styles import BODY, BODY_BOLD, HEADING_INK, INK, RULE_INK, Styles
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """What the header and footer of one handout's pages say."""
+
+    title: str
+    clinic_name: str
+    logo_path: str | None
+    phones: str          # "Clinic phone 555-0100 · After hours 555-0199"
+    review: str          # "Reviewed ... · Next review ..."
+    page_label: str      # "Page {page} of {pages}"
+    notice: str = ""     # small print on every page, such as an unchecked translation
+
+
+class StartHandout(Flowable):
+    """Marks where a handout begins: its pages are counted from here and it gets a bookmark."""
+
+    _ZEROSIZE = True
+
+    def __init__(self, index: int, bookmark: str | None):
+        super().__init__()
+        self.index, self.bookmark = index, bookmark
+        self.width = self.height = 0
+
+    def wrap(self, avail_width, avail_height):
+        return 0, 0
+
+    def draw(self):
+        self.canv.handout_index = self.index
+        if self.bookmark:
+            self.canv.page_bookmarks.append((f"handout{self.index}", self.bookmark))
+
+
+class StartOnOddPage(FrameActionFlowable):
+    """Ends a handout so that the next starts on an odd page, filling a spare page with notes."""
+
+    def __init__(self, doc: BaseDocTemplate, notes_page):
+        self.doc, self.notes_page = doc, notes_page
+
+    def frameAction(self, frame):
+        if self.doc.page % 2:  # on an odd page now: the next would be even, so add a notes page
+            frame.add_generated_content(PageBreak(), *self.notes_page(), PageBreak())
+        else:
+            frame.add_generated_content(PageBreak())
+
+
+class FurnishedCanvas(Canvas):
+    """A canvas that draws each page's header and footer once the page counts are known."""
+
+    def __init__(self, *args, furniture: list[Furniture], styles: Styles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.furniture, self.styles = furniture, styles
+        self.handout_index = 0
+        self.page_bookmarks: list[tuple[str, str]] = []
+        self.field_spots: list = []
+        self.overflows: list[str] = []
+        self._kept_pages: list[dict] = []
+
+    def showPage(self):
+        self._kept_pages.append(dict(self.__dict__))
+        self.page_bookmarks = []
+        self._startPage()
+
+    def save(self):
+        pages_per_handout = Counter(page["handout_index"] for page in self._kept_pages)
+        seen = Counter()
+        for state in self._kept_pages:
+            self.__dict__.update(state)
+            index = self.handout_index
+            seen[index] += 1
+            for key, title in self.page_bookmarks:
+                self.bookmarkPage(key)
+                self.addOutlineEntry(title, key, level=0)
+            draw_furniture(self, self.furniture[index], self.styles, seen[index],
+                           pages_per_handout[index])
+            super().showPage()
+        super().save()
+
+
+def _fit(canv: Canvas, text: str, font: str, size: float, width: float) -> float:
+    """The largest size up to `size` at which text fits `width`; notes an overflow if it cannot."""
+    natural = stringWidth(text, font, size)
+    if natural <= width:
+        return size
+    fitted = size * width / natural
+    if fitted < size * 0.8:
+        canv.overflows.append(text)
+    return max(fitted, size * 0.6)
+
+
+def draw_furniture(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
+                   pages: int) -> None:
+    e = styles.edition
+    width, height = styles.page_size
+    left, right = e.margin, width - e.margin
+    small = e.small
+    canv.saveState()
+    canv.setFillColor(INK)
+    # Header: the clinic's banner on a handout's first page, a running title on the others.
+    top = height - e.top_margin + 5 * mm
+    if page == 1:
+        logo_width = 0
+        if furniture.logo_path:
+            logo_width = e.logo_height * 3
+            canv.drawImage(furniture.logo_path, left, top, width=logo_width,
+                           height=e.logo_height, preserveAspectRatio=True, anchor="sw",
+                           mask="auto")
+            logo_width += 4 * mm
+        size = _fit(canv, furniture.clinic_name, BODY_BOLD, e.h3, right - left - logo_width)
+        canv.setFont(BODY_BOLD, size)
+        canv.setFillColor(HEADING_INK)
+        canv.drawString(left + logo_width, top + e.logo_height / 2 - size * 0.35,
+                        furniture.clinic_name)
+    else:
+        title_size = _fit(canv, furniture.title, BODY, small, (right - left) * 0.52)
+        canv.setFont(BODY, title_size)
+        canv.drawString(left, top + 2 * mm, furniture.title)
+        name_size = _fit(canv, furniture.clinic_name, BODY_BOLD, small, (right - left) * 0.46)
+        canv.setFont(BODY_BOLD, name_size)
+        canv.drawRightString(right, top + 2 * mm, furniture.clinic_name)
+    canv.setStrokeColor(RULE_INK)
+    canv.setLineWidth(0.6)
+    canv.line(left, top - 1.5 * mm, right, top - 1.5 * mm)
+
+    # Footer, from the text frame down: a rule, the phones and the page number (a patient may
+    # hold only this page), the review dates, then any notice in smaller print.
+    line_height = small * 1.45
+    rule = e.bottom_margin - 4 * mm
+    canv.line(left, rule, right, rule)
+    first = rule - 2 * mm - small * 0.75
+    second = first - line_height
+    page_text = furniture.page_label.format(page=page, pages=pages)
+    page_width = stringWidth(page_text, BODY_BOLD, small) + 6 * mm
+    canv.setFillColor(INK)
+    canv.setFont(BODY_BOLD, _fit(canv, furniture.phones, BODY_BOLD, small,
+                                 right - left - page_width))
+    canv.drawString(left, first, furniture.phones)
+    canv.setFont(BODY_BOLD, small)
+    canv.drawRightString(right, first, page_text)
+    canv.setFont(BODY, _fit(canv, furniture.review, BODY, small, right - left))
+    canv.drawString(left, second, furniture.review)
+    if furniture.notice:
+        canv.setFont(BODY, _fit(canv, furniture.notice, BODY, small * 0.85, right - left))
+        canv.drawString(left, second - line_height, furniture.notice)
+    canv.restoreState()
+
+
+def handout_doc_template(target, styles: Styles, *, title: str, author: str, subject: str,
+                         lang: str) -> BaseDocTemplate:
+    """One document template for a handout or a packet: every page has the same text frame."""
+    e = styles.edition
+    width, height = styles.page_size
+    frame = Frame(e.margin, e.bottom_margin, width - 2 * e.margin,
+                  height - e.top_margin - e.bottom_margin, leftPadding=0, rightPadding=0,
+                  topPadding=0, bottomPadding=0, id="text")
+    return BaseDocTemplate(
+        target, pagesize=styles.page_size, pageTemplates=[PageTemplate("page", [frame])],
+        leftMargin=e.margin, rightMargin=e.margin, topMargin=e.top_margin,
+        bottomMargin=e.bottom_margin, title=title, author=author, subject=subject,
+        creator="patient-handouts", producer="patient-handouts", lang=lang,
+        displayDocTitle=1, invariant=1, pageCompression=1, initialFontName=BODY,
+    )

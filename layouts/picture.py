@@ -1,0 +1,568 @@
+"""Organs around the pancreas -> a labelled vector Drawing, sized to a given width."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
+from reportlab.lib.colors import Color, HexColor, white
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+PART_NAMES = (
+    "liver",
+    "stomach",
+    "pancreas",
+    "gallbladder",
+    "duodenum",
+    "spleen",
+    "bile_duct",
+    "small_intestine",
+)
+
+ASPECT = 0.62
+
+# The organs are drawn in this private box (x right, y up; picture left is the
+# patient's right) and then scaled into whatever room the labels leave.
+ART_W = 100.0
+ART_H = 80.0
+
+# Fills are chosen by lightness first and colour second, so that neighbours
+# stay apart on a black-and-white printer (approximate grey value noted).
+FILL_LIVER = "#e3b8ad"  # 0.77
+FILL_GALLBLADDER = "#dcefc8"  # 0.90
+FILL_STOMACH = "#f8ded6"  # 0.90
+FILL_SPLEEN = "#cdb3d6"  # 0.75
+FILL_DUODENUM = "#fdf3e7"  # 0.96
+FILL_SMALL_INTESTINE = "#eed8c4"  # 0.86
+FILL_BILE_DUCT = "#7fb15a"  # 0.60, but only a thin tube
+FILL_PANCREAS = "#e0912e"  # 0.62, the strongest and only saturated fill
+DETAIL_LIVER = "#bf9084"
+
+# Line weights are in printed points whatever the scale, so a small drawing
+# keeps outlines that a printer and a tired eye can both see.
+OUTLINE_PT = 1.25
+PANCREAS_OUTLINE_PT = 2.4
+DUCT_OUTLINE_PT = 1.0
+DETAIL_PT = 0.8
+LEADER_PT = 0.8
+ANCHOR_DOT_PT = 2.2
+
+# Organ outlines in art units; a closed smooth curve runs through the points.
+LIVER = (
+    (2.5, 64.0), (5.0, 72.0), (13.0, 77.5), (26.0, 80.0), (42.0, 79.5),
+    (55.0, 77.0), (64.0, 73.0), (69.0, 69.0), (63.0, 66.5), (54.0, 63.5),
+    (46.0, 60.0), (39.0, 57.5), (31.0, 56.5), (21.0, 56.5), (11.0, 57.0),
+    (5.0, 59.5),
+)
+LIVER_LOBE_LINE = ((50.0, 78.4), (48.5, 71.0), (46.8, 65.0), (45.0, 60.5))
+GALLBLADDER = (
+    (36.5, 58.5), (30.0, 58.0), (23.0, 56.5), (17.5, 53.8), (15.3, 50.8),
+    (17.2, 48.5), (22.5, 49.2), (29.0, 52.3), (34.5, 55.5),
+)
+STOMACH = (
+    (69.5, 69.0), (72.5, 74.0), (79.0, 76.0), (86.0, 73.0), (89.5, 66.0),
+    (89.5, 58.0), (87.0, 51.0), (81.0, 45.5), (72.0, 42.0), (62.0, 40.3),
+    (55.0, 39.3), (50.5, 37.0), (48.5, 39.5), (50.0, 42.5), (55.0, 44.3),
+    (60.0, 46.5), (64.5, 50.5), (67.0, 56.0), (68.0, 62.0),
+)
+SPLEEN = (
+    (91.5, 68.5), (96.0, 67.0), (99.0, 61.0), (99.5, 53.0), (97.5, 47.5),
+    (93.5, 45.8), (90.8, 48.0), (91.5, 52.0), (90.3, 56.5), (89.7, 62.0),
+)
+PANCREAS = (
+    (31.0, 21.0), (34.0, 17.2), (40.0, 16.3), (46.0, 16.9), (50.5, 19.2),
+    (52.5, 23.5), (52.0, 27.0), (56.0, 29.5), (65.0, 32.5), (75.0, 36.0),
+    (83.0, 40.5), (88.5, 45.0), (90.7, 48.8), (88.5, 51.2), (83.0, 49.6),
+    (75.0, 45.6), (65.0, 42.0), (56.5, 39.0), (50.0, 36.8), (44.0, 36.0),
+    (37.5, 35.8), (32.8, 34.5), (30.4, 30.5), (30.2, 25.0),
+)
+SMALL_INTESTINE_LINE = (
+    (57.5, 23.0), (62.5, 18.2), (70.0, 17.0), (80.0, 17.0), (85.5, 17.0),
+    (88.5, 15.6), (89.6, 13.75), (88.5, 11.9), (85.5, 10.5), (70.0, 10.5),
+    (50.0, 10.5), (30.0, 10.5), (15.0, 10.5), (11.7, 9.1), (10.5, 7.25),
+    (11.7, 5.4), (15.0, 4.0), (30.0, 4.0), (50.0, 4.0), (70.0, 4.0),
+    (82.0, 4.0),
+)
+SMALL_INTESTINE_RADII = (3.0,) * len(SMALL_INTESTINE_LINE)
+
+# Tubes: a smooth centre line and a half-width at each of its points.
+DUODENUM_LINE = (
+    (49.0, 40.0), (42.0, 40.3), (35.0, 39.6), (29.8, 36.0), (27.5, 29.0),
+    (28.0, 21.0), (31.5, 15.8), (38.0, 13.2), (46.0, 13.0), (52.0, 14.8),
+    (55.8, 19.5), (57.2, 25.0), (57.5, 31.0),
+)
+DUODENUM_RADII = (3.5, 3.45, 3.4, 3.35, 3.3, 3.3, 3.2, 3.15, 3.1, 3.0, 2.95, 2.9, 2.9)
+BILE_DUCT_LINE = ((41.0, 60.0), (41.2, 54.0), (41.0, 48.5), (40.2, 43.5), (38.8, 38.0))
+BILE_DUCT_RADII = (1.2, 1.15, 1.1, 1.05, 1.0)
+CYSTIC_DUCT_LINE = ((35.0, 56.6), (38.5, 55.4), (41.1, 53.0))
+CYSTIC_DUCT_RADII = (0.9, 0.85, 0.8)
+# Inside the pancreas head the duct is only hinted, to keep the head clear.
+BILE_DUCT_HIDDEN_LINE = ((38.8, 38.0), (36.5, 33.5), (33.5, 30.0), (31.0, 28.8))
+
+# Where each leader line ends, and which margin its label sits in. Anchors sit
+# just inside an organ's edge, on the side facing the label.
+ANCHORS = {
+    "liver": ((12.0, 68.5), "left"),
+    "gallbladder": ((17.8, 51.0), "left"),
+    "bile_duct": ((41.0, 46.0), "left"),
+    "duodenum": ((25.8, 28.0), "left"),
+    "stomach": ((83.0, 71.5), "right"),
+    "spleen": ((96.5, 56.0), "right"),
+    "pancreas": ((83.5, 43.0), "right"),
+    "small_intestine": ((87.8, 13.6), "right"),
+}
+# The bile duct is only reachable through a narrow gap between the
+# gallbladder and the duodenum, so its label holds its height and the
+# neighbours make way.
+LABEL_WEIGHTS = {"bile_duct": 6.0}
+
+MIN_FONT_SIZE = 6.0
+# Wrap widths tried, as shares of the drawing width; None means one line each.
+WRAP_SHARES = (None, 0.3, 0.24, 0.18, 0.12)
+# A wrapped layout must grow the organs by this much to be worth the extra lines.
+WRAP_GAIN = 1.04
+# The art may not shrink below this share of the width before the type does.
+MIN_ART_SHARE = 0.3
+
+
+@dataclass
+class _Label:
+    part: str
+    lines: list[str]
+    width: float
+    anchor: tuple[float, float]
+    side: str
+    center: float = 0.0
+    x: float = 0.0  # left edge of the text block
+
+
+@dataclass
+class _Layout:
+    size: float
+    scale: float
+    x0: float
+    y0: float
+    labels: list[_Label]
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        return self.x0 + x * self.scale, self.y0 + y * self.scale
+
+
+def pancreas_drawing(
+    width: float,
+    labels: dict[str, str],
+    font_name: str,
+    font_size: float,
+    ink: str = "#1a1a1a",
+) -> Drawing:
+    width = float(width)
+    height = width * ASPECT
+    ink_color = HexColor(ink)
+    texts = {part: " ".join(str(text).split()) for part, text in labels.items() if part in ANCHORS}
+    texts = {part: text for part, text in texts.items() if text}
+
+    organs = _organ_geometry()
+    layout = _best_layout(width, height, texts, font_name, float(font_size), _Silhouette(organs))
+
+    drawing = Drawing(width, height)
+    drawing.add(_organ_group(organs, layout, ink_color))
+    for label in layout.labels:
+        drawing.add(_label_group(label, layout, font_name, ink_color))
+    return drawing
+
+
+# --- geometry -------------------------------------------------------------
+
+
+def _organ_geometry():
+    """Every painted shape, back to front, as (kind, art points, fill, outline pt).
+
+    kind "smooth" is a closed curve through the points, "polygon" a tube
+    outline already traced finely, "line" an open curve with no fill.
+    """
+    duodenum = _tube_outline(DUODENUM_LINE, DUODENUM_RADII, caps=(False, True))
+    return [
+        ("polygon", _tube_outline(SMALL_INTESTINE_LINE, SMALL_INTESTINE_RADII),
+         FILL_SMALL_INTESTINE, OUTLINE_PT),
+        ("smooth", SPLEEN, FILL_SPLEEN, OUTLINE_PT),
+        ("smooth", STOMACH, FILL_STOMACH, OUTLINE_PT),
+        ("smooth", LIVER, FILL_LIVER, OUTLINE_PT),
+        ("line", LIVER_LOBE_LINE, DETAIL_LIVER, DETAIL_PT),
+        ("smooth", GALLBLADDER, FILL_GALLBLADDER, OUTLINE_PT),
+        ("polygon", _tube_outline(CYSTIC_DUCT_LINE, CYSTIC_DUCT_RADII), FILL_BILE_DUCT, DUCT_OUTLINE_PT),
+        ("polygon", _tube_outline(BILE_DUCT_LINE, BILE_DUCT_RADII), FILL_BILE_DUCT, DUCT_OUTLINE_PT),
+        # No cap at the stomach end: the cut edge draws the pyloric ring.
+        ("polygon", duodenum, FILL_DUODENUM, OUTLINE_PT),
+        ("smooth", PANCREAS, FILL_PANCREAS, PANCREAS_OUTLINE_PT),
+        ("dashed", BILE_DUCT_HIDDEN_LINE, None, DUCT_OUTLINE_PT),
+    ]
+
+
+def _catmull_rom(p0, p1, p2, p3, t):
+    t2, t3 = t * t, t * t * t
+    return tuple(
+        0.5 * (2 * b + (c - a) * t + (2 * a - 5 * b + 4 * c - d) * t2 + (3 * b - a - 3 * c + d) * t3)
+        for a, b, c, d in zip(p0, p1, p2, p3)
+    )
+
+
+def _spline_neighbours(points, i, closed):
+    count = len(points)
+    if closed:
+        return points[(i - 1) % count], points[i], points[(i + 1) % count], points[(i + 2) % count]
+    return points[max(i - 1, 0)], points[i], points[i + 1], points[min(i + 2, count - 1)]
+
+
+def _sample_spline(points, closed, steps=10):
+    segments = len(points) if closed else len(points) - 1
+    samples = []
+    for i in range(segments):
+        p0, p1, p2, p3 = _spline_neighbours(points, i, closed)
+        samples.extend(_catmull_rom(p0, p1, p2, p3, k / steps) for k in range(steps))
+    if not closed:
+        samples.append(points[-1])
+    return samples
+
+
+def _tube_outline(points, radii, caps=(True, True)):
+    """Offset both sides of a smooth centre line; round caps keep the ends soft."""
+    centre = _sample_spline(points, closed=False, steps=12)
+    steps_per_segment = 12
+    widths = []
+    for k in range(len(centre)):
+        i, frac = divmod(k, steps_per_segment)
+        if i >= len(radii) - 1:
+            widths.append(radii[-1])
+        else:
+            widths.append(radii[i] + (radii[i + 1] - radii[i]) * frac / steps_per_segment)
+    left, right = [], []
+    for k, ((x, y), r) in enumerate(zip(centre, widths)):
+        xa, ya = centre[max(k - 1, 0)]
+        xb, yb = centre[min(k + 1, len(centre) - 1)]
+        length = math.hypot(xb - xa, yb - ya) or 1.0
+        nx, ny = -(yb - ya) / length, (xb - xa) / length
+        left.append((x + nx * r, y + ny * r))
+        right.append((x - nx * r, y - ny * r))
+    outline = list(left)
+    if caps[1]:
+        outline.extend(_cap(centre[-1], centre[-2], widths[-1]))
+    outline.extend(reversed(right))
+    if caps[0]:
+        outline.extend(_cap(centre[0], centre[1], widths[0]))
+    return outline
+
+
+def _cap(end, neighbour, radius):
+    """Half circle round a tube end, from its left side to its right side."""
+    heading = math.atan2(end[1] - neighbour[1], end[0] - neighbour[0])
+    return [
+        (end[0] + radius * math.cos(heading + math.pi / 2 - math.pi * k / 12),
+         end[1] + radius * math.sin(heading + math.pi / 2 - math.pi * k / 12))
+        for k in range(1, 12)
+    ]
+
+
+class _Silhouette:
+    """Answers: how far in from each side is the art free at a given height?"""
+
+    def __init__(self, organs):
+        points = []
+        for kind, shape, *_ in organs:
+            points.extend(_sample_spline(shape, closed=True) if kind == "smooth" else shape)
+        points.sort(key=lambda p: p[1])
+        self._ys = [p[1] for p in points]
+        self._xs = [p[0] for p in points]
+        self.left = min(self._xs)
+        self.right = max(self._xs)
+
+    def extent(self, y_low: float, y_high: float) -> tuple[float, float] | None:
+        """Leftmost and rightmost art x between two heights, or None if nothing is there."""
+        xs = self._xs[bisect_left(self._ys, y_low):bisect_right(self._ys, y_high)]
+        return (min(xs), max(xs)) if xs else None
+
+
+# --- labels ---------------------------------------------------------------
+
+
+def _best_layout(width, height, texts, font_name, font_size, silhouette) -> _Layout:
+    """Biggest organs for the requested type size; smaller type only as a last resort."""
+    size = font_size
+    while True:
+        best: _Layout | None = None
+        for share in WRAP_SHARES:
+            soft = math.inf if share is None else share * width
+            lines = {part: _wrap(text, font_name, size, soft, 0.3 * width) for part, text in texts.items()}
+            layout = _largest_fit(width, height, lines, font_name, size, silhouette)
+            if layout and (best is None or layout.scale > best.scale * WRAP_GAIN):
+                best = layout
+        if best and (best.scale * ART_W >= MIN_ART_SHARE * width or size <= MIN_FONT_SIZE):
+            return best
+        if size <= MIN_FONT_SIZE:
+            # Even the smallest type cannot share the width; show the organs alone.
+            return _largest_fit(width, height, {}, font_name, size, silhouette)
+        size = max(MIN_FONT_SIZE, size - 0.5)
+
+
+def _largest_fit(width, height, lines, font_name, size, silhouette) -> _Layout | None:
+    """Search for the largest art scale at which every label still fits."""
+    top = min(width / (silhouette.right - silhouette.left), height / ART_H)
+    low, high = 0.0, top
+    best = _try_scale(top, width, height, lines, font_name, size, silhouette)
+    if best:
+        return best
+    for _ in range(28):
+        mid = (low + high) / 2
+        layout = _try_scale(mid, width, height, lines, font_name, size, silhouette)
+        if layout:
+            best, low = layout, mid
+        else:
+            high = mid
+    return best
+
+
+def _label_gap(size: float) -> float:
+    return 0.45 * size
+
+
+def _side_gap(size: float) -> float:
+    """Room between a label and the nearest organ, where its leader line starts."""
+    return 0.9 * size
+
+
+def _try_scale(scale, width, height, lines, font_name, size, silhouette) -> _Layout | None:
+    if scale <= 0:
+        return None
+    leading = 1.2 * size
+    y0 = (height - ART_H * scale) / 2
+    labels = [
+        _Label(part=part, lines=part_lines,
+               width=max(stringWidth(line, font_name, size) for line in part_lines),
+               anchor=ANCHORS[part][0], side=ANCHORS[part][1])
+        for part, part_lines in lines.items()
+    ]
+    for side in ("left", "right"):
+        if not _stack([lb for lb in labels if lb.side == side], y0, scale, height, leading, size):
+            return None
+
+    # The art may slide sideways between the tightest label on each side.
+    gap = _side_gap(size)
+    clearance = 0.25 * size / scale
+    lowest_x0 = -silhouette.left * scale
+    highest_x0 = width - silhouette.right * scale
+    reach = {}
+    for label in labels:
+        block = len(label.lines) * leading
+        extent = silhouette.extent((label.center - block / 2 - y0) / scale - clearance,
+                                   (label.center + block / 2 - y0) / scale + clearance)
+        reach[label.part] = extent
+        if extent is None:
+            continue
+        if label.side == "left":
+            lowest_x0 = max(lowest_x0, label.width + gap - extent[0] * scale)
+        else:
+            highest_x0 = min(highest_x0, width - label.width - gap - extent[1] * scale)
+    if lowest_x0 > highest_x0 + 1e-9:
+        return None
+    x0 = (lowest_x0 + highest_x0) / 2
+
+    # Align each column on its outer edge, pulled in as far as its tightest label allows.
+    left_edge = min((x0 + reach[lb.part][0] * scale - gap - lb.width
+                     for lb in labels if lb.side == "left" and reach[lb.part]), default=0.0)
+    right_edge = max((x0 + reach[lb.part][1] * scale + gap + lb.width
+                      for lb in labels if lb.side == "right" and reach[lb.part]), default=width)
+    left_edge = min(max(left_edge, 0.0), x0 + silhouette.left * scale)
+    right_edge = max(min(right_edge, width), x0 + silhouette.right * scale)
+    for label in labels:
+        label.x = left_edge if label.side == "left" else right_edge - label.width
+
+    layout = _Layout(size=size, scale=scale, x0=x0, y0=y0, labels=labels)
+    if _leaders_cross_labels(layout):
+        return None
+    return layout
+
+
+def _stack(labels, y0, scale, height, leading, size) -> bool:
+    """Set each label as near its organ's height as it can go without touching a neighbour.
+
+    Shifting each label by the room the ones above it need turns "no overlap"
+    into "never rising downwards", so pooling adjacent violators gives the
+    closest fit. Returns False when the column is taller than the drawing.
+    """
+    if not labels:
+        return True
+    labels.sort(key=lambda lb: -lb.anchor[1])
+    heights = [len(lb.lines) * leading for lb in labels]
+    offsets = [0.0]
+    for above, below in zip(heights, heights[1:]):
+        offsets.append(offsets[-1] + (above + below) / 2 + _label_gap(size))
+    top_limit = height - heights[0] / 2
+    bottom_limit = offsets[-1] + heights[-1] / 2
+    if bottom_limit > top_limit + 1e-9:
+        return False
+
+    pools: list[list[float]] = []  # running [weighted sum, weight, count] of merged labels
+    for label, offset in zip(labels, offsets):
+        weight = LABEL_WEIGHTS.get(label.part, 1.0)
+        pools.append([(y0 + label.anchor[1] * scale + offset) * weight, weight, 1])
+        while len(pools) > 1 and pools[-2][0] / pools[-2][1] < pools[-1][0] / pools[-1][1]:
+            total, weight, count = pools.pop()
+            pools[-1][0] += total
+            pools[-1][1] += weight
+            pools[-1][2] += count
+    fitted = [total / weight for total, weight, count in pools for _ in range(count)]
+    for label, value, offset in zip(labels, fitted, offsets):
+        label.center = min(max(value, bottom_limit), top_limit) - offset
+    return True
+
+
+def _leader_ends(label: _Label, layout: _Layout) -> tuple[tuple[float, float], tuple[float, float]]:
+    size = layout.size
+    leading = 1.2 * size
+    top = label.center + len(label.lines) * leading / 2
+    first, last = top - size, top - size - (len(label.lines) - 1) * leading
+    # Aim from the middle of the letters, not of the line box with its descender room.
+    y = (first + 0.7 * size + last) / 2
+    pad = 0.3 * size
+    x = label.x + label.width + pad if label.side == "left" else label.x - pad
+    return (x, y), layout.point(*label.anchor)
+
+
+def _label_box(label: _Label, layout: _Layout) -> tuple[float, float, float, float]:
+    block = len(label.lines) * 1.2 * layout.size
+    return label.x, label.center - block / 2, label.x + label.width, label.center + block / 2
+
+
+def _leaders_cross_labels(layout: _Layout) -> bool:
+    for label in layout.labels:
+        start, end = _leader_ends(label, layout)
+        for other in layout.labels:
+            if other is not label and _segment_hits_box(start, end, _label_box(other, layout)):
+                return True
+    return False
+
+
+def _segment_hits_box(start, end, box) -> bool:
+    """Liang-Barsky clipping: does the segment pass through the rectangle?"""
+    x_min, y_min, x_max, y_max = box
+    (x1, y1), (x2, y2) = start, end
+    dx, dy = x2 - x1, y2 - y1
+    t_in, t_out = 0.0, 1.0
+    for p, q in ((-dx, x1 - x_min), (dx, x_max - x1), (-dy, y1 - y_min), (dy, y_max - y1)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            t_in = max(t_in, t)
+        else:
+            t_out = min(t_out, t)
+        if t_in > t_out:
+            return False
+    return True
+
+
+def _wrap(text: str, font_name: str, size: float, soft_width: float, hard_width: float) -> list[str]:
+    """Greedy word wrap; a word wider than hard_width is split with a hyphen."""
+    widest_word = max(stringWidth(word, font_name, size) for word in text.split())
+    limit = max(min(soft_width, hard_width), min(widest_word, hard_width))
+    words: list[str] = []
+    for word in text.split():
+        words.extend(_split_word(word, font_name, size, limit))
+    lines: list[str] = []
+    for word in words:
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and not lines[-1].endswith("-") and stringWidth(joined, font_name, size) <= limit:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines
+
+
+def _split_word(word: str, font_name: str, size: float, limit: float) -> list[str]:
+    pieces: list[str] = []
+    rest = word
+    while len(rest) > 1 and stringWidth(rest, font_name, size) > limit:
+        cut = len(rest) - 1
+        while cut > 1 and stringWidth(rest[:cut] + "-", font_name, size) > limit:
+            cut -= 1
+        pieces.append(rest[:cut] + "-")
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+# --- painting -------------------------------------------------------------
+
+
+def _organ_group(organs, layout: _Layout, ink: Color) -> Group:
+    group = Group()
+    for kind, points, fill, stroke_width in organs:
+        placed = [layout.point(*p) for p in points]
+        if kind == "smooth":
+            group.add(_smooth_path(placed, HexColor(fill), ink, stroke_width))
+        elif kind == "polygon":
+            group.add(_polygon_path(placed, HexColor(fill), ink, stroke_width))
+        else:
+            colour = ink if kind == "dashed" else HexColor(fill)
+            path = _open_path(placed, colour, stroke_width)
+            if kind == "dashed":
+                path.strokeDashArray = [2.4, 2.0]
+            group.add(path)
+    return group
+
+
+def _bezier_segments(points, closed):
+    """Catmull-Rom segments through the points, as cubic Bezier control points."""
+    segments = len(points) if closed else len(points) - 1
+    for i in range(segments):
+        p0, p1, p2, p3 = _spline_neighbours(points, i, closed)
+        c1 = (p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6)
+        c2 = (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6)
+        yield c1, c2, p2
+
+
+def _smooth_path(points, fill, stroke, stroke_width) -> Path:
+    path = Path(fillColor=fill, strokeColor=stroke, strokeWidth=stroke_width, strokeLineJoin=1)
+    path.moveTo(*points[0])
+    for c1, c2, end in _bezier_segments(points, closed=True):
+        path.curveTo(*c1, *c2, *end)
+    path.closePath()
+    return path
+
+
+def _open_path(points, stroke, stroke_width) -> Path:
+    path = Path(fillColor=None, strokeColor=stroke, strokeWidth=stroke_width, strokeLineCap=1)
+    path.moveTo(*points[0])
+    for c1, c2, end in _bezier_segments(points, closed=False):
+        path.curveTo(*c1, *c2, *end)
+    return path
+
+
+def _polygon_path(points, fill, stroke, stroke_width) -> Path:
+    path = Path(fillColor=fill, strokeColor=stroke, strokeWidth=stroke_width, strokeLineJoin=1)
+    path.moveTo(*points[0])
+    for point in points[1:]:
+        path.lineTo(*point)
+    path.closePath()
+    return path
+
+
+def _label_group(label: _Label, layout: _Layout, font_name: str, ink: Color) -> Group:
+    group = Group()
+    size = layout.size
+    leading = 1.2 * size
+    top = label.center + len(label.lines) * leading / 2
+    if label.side == "left":
+        text_x, text_anchor = label.x + label.width, "end"
+    else:
+        text_x, text_anchor = label.x, "start"
+    for i, line in enumerate(label.lines):
+        group.add(String(text_x, top - size - i * leading, line, fontName=font_name,
+                         fontSize=size, fillColor=ink, textAnchor=text_anchor))
+    start, end = _leader_ends(label, layout)
+    group.add(Line(*start, *end, strokeColor=ink, strokeWidth=LEADER_PT, strokeLineCap=1))
+    group.add(Circle(*end, ANCHOR_DOT_PT, fillColor=ink, strokeColor=white, strokeWidth=0.6))
+    return group

@@ -1,0 +1,258 @@
+"""Model -> flowables -> PDF bytes: one handout, or several as one packet document.
+
+The packet is one ReportLab document rather than finished PDFs joined together, so each font
+is embedded once, field names stay unique and each handout still counts its own pages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from . import model
+from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
+from .markup import plain, to_markup
+from .pages import FurnishedCanvas, Furniture, StartHandout, StartOnOddPage, handout_doc_template
+from .picture import pancreas_drawing
+from .styles import BODY, HEADING_INK, INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
+
+QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to render one PDF."""
+
+    handouts: tuple[model.Handout, ...]
+    words: tuple[tuple[model.Term, ...], ...]   # words to know, per handout
+    clinic: model.Clinic
+    phrases: model.Phrases
+    edition: str
+    paper: str
+    logo_path: str | None
+    packet: bool = False
+    notice: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+    field_spots: tuple[FieldSpot, ...]
+    overflows: tuple[str, ...]   # page furniture text that had to shrink to fit
+
+
+def format_date(date: datetime.date, phrases: model.Phrases) -> str:
+    return phrases.date_format.format(day=date.day, month=phrases.months[date.month - 1],
+                                      year=date.year)
+
+
+def render(job: Job) -> Rendered:
+    styles = styles_for(job.edition, job.paper)
+    first = job.handouts[0]
+    title = job.phrases.packet_title if job.packet else first.title
+    buffer = io.BytesIO()
+    doc = handout_doc_template(buffer, styles, title=plain(title), author=plain(job.clinic.name),
+                               subject=plain(first.main_message if not job.packet else title),
+                               lang=first.lang)
+    story, furniture = [], []
+    for index, (handout, words) in enumerate(zip(job.handouts, job.words)):
+        furniture.append(_furniture(handout, job))
+        story += HandoutStory(handout, words, job, styles).flowables(index)
+        if index < len(job.handouts) - 1:
+            story.append(StartOnOddPage(doc, lambda h=handout: _notes_page(h, job, styles)))
+    canvases = []
+
+    def make_canvas(*args, **kwargs):
+        canvases.append(FurnishedCanvas(*args, furniture=furniture, styles=styles, **kwargs))
+        return canvases[-1]
+
+    doc.build(story, canvasmaker=make_canvas)
+    canvas = canvases[-1]
+    if job.packet:
+        canvas.showOutline()
+    return Rendered(buffer.getvalue(), len(canvas._kept_pages), tuple(canvas.field_spots),
+                    tuple(canvas.overflows))
+
+
+def _furniture(handout: model.Handout, job: Job) -> Furniture:
+    p, clinic = job.phrases, job.clinic
+    return Furniture(
+        title=plain(handout.title),
+        clinic_name=plain(clinic.name),
+        logo_path=job.logo_path,
+        phones=f"{plain(p.phone_label)} {clinic.phone}   ·   {plain(p.after_hours_label)} "
+               f"{clinic.after_hours_phone}",
+        review=f"{p.reviewed_label.format(date=format_date(handout.last_reviewed, p))}   ·   "
+               f"{p.next_review_label.format(date=format_date(handout.next_review, p))}",
+        page_label=p.page_label,
+        notice=job.notice,
+    )
+
+
+def _notes_page(handout: model.Handout, job: Job, styles: Styles) -> list:
+    """A page of lines for notes, used where the packet would otherwise have a blank page."""
+    e = styles.edition
+    frame_height = styles.page_size[1] - e.top_margin - e.bottom_margin
+    heading_space = styles.h2.leading + styles.h2.spaceAfter + styles.body.leading * 2
+    lines = int((frame_height - heading_space) // e.line_pitch) - 1
+    return [Paragraph(to_markup(job.phrases.notes_heading), styles.h2),
+            Paragraph(to_markup(job.phrases.notes_intro), styles.body),
+            AnswerLines(lines, styles, f"{handout.topic}.spare_notes",
+                        plain(job.phrases.notes_heading))]
+
+
+def attach_headings(story: list) -> list:
+    """Put headings inside the KeepTogether that follows them, so no heading ends a page alone.
+
+    ReportLab's keepWithNext does not reach into a following KeepTogether, so headings are
+    joined to it here.
+    """
+    out, waiting = [], []
+    for flowable in story:
+        if isinstance(flowable, KeepTogether) and waiting:
+            out.append(KeepTogether(waiting + list(flowable._content)))
+            waiting = []
+        elif getattr(flowable, "getKeepWithNext", lambda: False)():
+            waiting.append(flowable)
+        else:
+            out += waiting
+            out.append(flowable)
+            waiting = []
+    return out + waiting
+
+
+class HandoutStory:
+    """Builds the flowables of one handout."""
+
+    def __init__(self, handout: model.Handout, words, job: Job, styles: Styles):
+        self.h, self.words, self.job, self.s = handout, words, job, styles
+        self.p = job.phrases
+
+    def field(self, name: str) -> str:
+        return f"{self.h.topic}.{name}"
+
+    def para(self, text: str, style=None) -> Paragraph:
+        return Paragraph(to_markup(text), style or self.s.body)
+
+    def bullets(self, items) -> list:
+        return [Paragraph(to_markup(item), self.s.bullet, bulletText="•") for item in items]
+
+    def flowables(self, index: int) -> list:
+        h, p, s = self.h, self.p, self.s
+        story = [StartHandout(index, plain(h.title)), self.para(h.title, s.title)]
+        story.append(LabelledLine([
+            (to_markup(p.name_label), self.field("patient_name"), plain(p.name_label)),
+            (to_markup(p.date_given_label), self.field("date_given"), plain(p.date_given_label)),
+        ], s))
+        story.append(Spacer(1, s.body.leading * 0.6))
+        story.append(self.boxed([self.para(p.main_message_heading, s.small),
+                                 self.para(h.main_message, s.message)], TINT, HEADING_INK))
+        story.append(self.para(p.key_points_heading, s.h2))
+        story += self.bullets(h.key_points)
+        for section in h.sections:
+            story.append(self.para(section.heading, s.h2))
+            for block in section.blocks:
+                story += self.block(block)
+        story += self.questions()
+        story += self.call_right_away()
+        story += self.words_to_know()
+        story.append(self.para(p.sources_heading, s.h3))
+        story += self.bullets(h.sources)
+        story.append(Spacer(1, s.body.leading * 0.5))
+        story.append(self.para(f"**{plain(p.disclaimer)}**"))
+        return attach_headings(story)
+
+    def boxed(self, content: list, background, rule) -> Table:
+        pad = self.s.edition.label_gap * 1.5
+        table = Table([[content]], colWidths=[self.s.text_width])
+        table.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), background),
+            ("LINEBEFORE", (0, 0), (0, -1), 4, rule),
+            ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+            ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.7),
+        ]))
+        return table
+
+    def block(self, block) -> list:
+        s = self.s
+        if isinstance(block, model.Paragraph):
+            return [self.para(block.text)]
+        if isinstance(block, model.BulletList):
+            return self.bullets(block.items)
+        if isinstance(block, model.Picture):
+            labels = {part: plain(getattr(block.labels, part)) for part in model.PICTURE_PARTS
+                      if getattr(block.labels, part)}
+            drawing = pancreas_drawing(s.text_width, labels, BODY, s.body.fontSize, "#1a1a1a")
+            return [KeepTogether([drawing, self.para(f"**{plain(block.caption)}**"),
+                                  self.para(block.how_to_use)])]
+        if isinstance(block, model.Blanks):
+            # A short group of blanks or boxes reads as one thing: keep it on one page.
+            return [KeepTogether([LabelledLine([(to_markup(item.label), self.field(item.name),
+                                                 plain(item.label))], s, label_share=0.45)
+                                  for item in block.items])]
+        if isinstance(block, model.Checklist):
+            date = to_markup(self.p.date_label) if block.dates else None
+            return [KeepTogether([TickBoxItem(
+                to_markup(item.label), s, self.field(f"{block.name}_{item.name}"),
+                plain(item.label), date_label=date,
+                date_field=self.field(f"{block.name}_{item.name}_date") if block.dates else None)
+                for item in block.items])]
+        if isinstance(block, model.Choice):
+            heading = [self.para(block.label, s.h3), self.para(self.p.choose_one)]
+            options = [ChoiceItem(f"<b>{to_markup(o.label)}</b>: {to_markup(o.meaning)}", s,
+                                  self.field(block.name), plain(block.label), o.name)
+                       for o in block.options]
+            return [KeepTogether(heading + options)]
+        if isinstance(block, model.Log):
+            columns = [(to_markup(c.label), c.name, plain(c.label)) for c in block.columns]
+            return [WriteInLog(columns, block.rows, s, self.field(block.name))]
+        if isinstance(block, model.Notes):
+            return [self.para(block.label, s.h3),
+                    AnswerLines(block.lines, s, self.field(block.name), plain(block.label))]
+        raise TypeError(block)  # pragma: no cover - the model admits no other block
+
+    def questions(self) -> list:
+        s, p = self.s, self.p
+        story = []
+        for number, question in enumerate(self.h.questions, start=1):
+            # A question and its lines are never split across pages (DESIGN.md); the heading and
+            # its instructions stay with the first question.
+            opening = [self.para(p.questions_heading, s.h2),
+                       self.para(p.questions_intro)] if number == 1 else []
+            story.append(KeepTogether(opening + [
+                TickBoxItem(to_markup(question), s, self.field(f"q{number}_asked"),
+                            f"{plain(p.asked_label)}: {plain(question)}", style=s.bold),
+                AnswerLines(QUESTION_LINES, s, self.field(f"q{number}"), plain(question)),
+                Spacer(1, s.body.fontSize * 0.6),
+            ]))
+        return story
+
+    def call_right_away(self) -> list:
+        s, p, clinic = self.s, self.p, self.job.clinic
+        phones = (f"<b>{to_markup(p.phone_label)}: {to_markup(clinic.phone)}</b><br/>"
+                  f"<b>{to_markup(p.after_hours_label)}: {to_markup(clinic.after_hours_phone)}</b>")
+        content = [self.para(p.call_heading, s.h2), self.para(p.call_intro),
+                   *self.bullets(self.h.call_right_away), Paragraph(phones, s.message)]
+        return [Spacer(1, s.body.leading * 0.5),
+                KeepTogether([self.boxed(content, WARNING_TINT, WARNING_RULE)])]
+
+    def words_to_know(self) -> list:
+        if not self.words:
+            return []
+        s, p = self.s, self.p
+        story = [self.para(p.words_heading, s.h2)]
+        for term in self.words:
+            story.append(KeepTogether([
+                Paragraph(f"<b>{to_markup(term.term)}</b> &nbsp;({to_markup(p.say_label)}: "
+                          f"{to_markup(term.say)})", s.body),
+                Paragraph(to_markup(term.means), s.bullet),
+            ]))
+        return story
+
+
+__all__ = ["Job", "Rendered", "render", "format_date", "INK"]

@@ -1,0 +1,145 @@
+"""Edition name -> fonts, type sizes, spacing and colours: the only module that knows points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+BODY, BODY_BOLD = "Body", "Body-Bold"              # Atkinson Hyperlegible
+FALLBACK, FALLBACK_BOLD = "Fallback", "Fallback-Bold"  # DejaVu Sans, for what Body lacks
+_FONT_FILES = {
+    BODY: "AtkinsonHyperlegible-Regular.ttf",
+    BODY_BOLD: "AtkinsonHyperlegible-Bold.ttf",
+    FALLBACK: "DejaVuSans.ttf",
+    FALLBACK_BOLD: "DejaVuSans-Bold.ttf",
+}
+PAPER_SIZES = {"letter": LETTER, "a4": A4}
+
+# Colours chosen for at least 7:1 contrast on white (DESIGN.md); the tint is a background only.
+INK = colors.HexColor("#1a1a1a")
+HEADING_INK = colors.HexColor("#123456")
+RULE_INK = colors.HexColor("#4d4d4d")  # answer lines: dark enough to copy, light enough to write on
+TINT = colors.HexColor("#e8f0f8")
+WARNING_TINT = colors.HexColor("#fdf1e3")
+WARNING_RULE = colors.HexColor("#8a4b00")
+
+
+@cache
+def register_fonts() -> None:
+    """Register the bundled fonts once, and make ReportLab default to them, not to Helvetica."""
+    for name, file in _FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / file)))
+    pdfmetrics.registerFontFamily(BODY, normal=BODY, bold=BODY_BOLD, italic=BODY,
+                                  boldItalic=BODY_BOLD)
+    pdfmetrics.registerFontFamily(FALLBACK, normal=FALLBACK, bold=FALLBACK_BOLD,
+                                  italic=FALLBACK, boldItalic=FALLBACK_BOLD)
+    # Without this every page lists an unembedded Helvetica as its starting font.
+    rl_config.canvas_basefontname = BODY
+
+
+@cache
+def font_characters(name: str) -> frozenset[int]:
+    """The code points a registered font can draw."""
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Sizes for one edition. Lengths are in points; blanks are given in millimetres first."""
+
+    name: str
+    body: float               # body type size
+    small: float              # header, footer, captions
+    h1: float
+    h2: float
+    h3: float
+    line_pitch: float         # answer lines, baseline to baseline
+    box: float                # tick boxes and circle targets
+    label_gap: float          # from a box to its label
+    margin: float
+    top_margin: float
+    bottom_margin: float
+    logo_height: float
+
+    @property
+    def leading(self) -> float:
+        return round(self.body * 1.45, 1)
+
+    def leading_for(self, size: float) -> float:
+        return round(size * 1.4, 1) + 0.5
+
+
+EDITIONS = {
+    "standard": Edition("standard", body=14, small=12, h1=26, h2=19, h3=16,
+                        line_pitch=11 * mm, box=7 * mm, label_gap=4 * mm, margin=20 * mm,
+                        top_margin=30 * mm, bottom_margin=28 * mm, logo_height=15 * mm),
+    "large-print": Edition("large-print", body=18, small=14, h1=32, h2=24, h3=20,
+                           line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
+                           top_margin=32 * mm, bottom_margin=32 * mm, logo_height=16 * mm),
+}
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Paragraph styles and page geometry for one edition on one paper."""
+
+    edition: Edition
+    page_size: tuple[float, float]
+    body: ParagraphStyle
+    bold: ParagraphStyle
+    bullet: ParagraphStyle
+    title: ParagraphStyle
+    h2: ParagraphStyle
+    h3: ParagraphStyle
+    message: ParagraphStyle
+    small: ParagraphStyle
+    cell: ParagraphStyle
+
+    @property
+    def text_width(self) -> float:
+        return self.page_size[0] - 2 * self.edition.margin
+
+
+@cache
+def styles_for(edition: str, paper: str) -> Styles:
+    register_fonts()
+    e = EDITIONS[edition]
+
+    def style(name, size, font=BODY, colour=INK, space_before=0, space_after=None,
+              leading=None, **kw):
+        # Left aligned, ragged right, never justified (DESIGN.md).
+        return ParagraphStyle(name, fontName=font, fontSize=size,
+                              leading=leading or e.leading_for(size),
+                              textColor=colour, alignment=TA_LEFT, spaceBefore=space_before,
+                              spaceAfter=size * 0.6 if space_after is None else space_after,
+                              allowWidows=0, allowOrphans=0, **kw)
+
+    body = style("body", e.body, leading=e.leading)
+    return Styles(
+        edition=e,
+        page_size=PAPER_SIZES[paper],
+        body=body,
+        bold=style("bold", e.body, BODY_BOLD),
+        bullet=style("bullet", e.body, leftIndent=e.body * 1.5, bulletIndent=e.body * 0.3,
+                     space_after=e.body * 0.35, leading=e.leading),
+        title=style("title", e.h1, BODY_BOLD, HEADING_INK, space_after=e.body * 0.8),
+        h2=style("h2", e.h2, BODY_BOLD, HEADING_INK, space_before=e.body * 1.2,
+                 space_after=e.body * 0.5, keepWithNext=1),
+        h3=style("h3", e.h3, BODY_BOLD, HEADING_INK, space_before=e.body * 0.6,
+                 space_after=e.body * 0.3, keepWithNext=1),
+        message=style("message", e.body + 3, BODY_BOLD, INK),
+        small=style("small", e.small, space_after=0),
+        cell=style("cell", e.body, BODY_BOLD, space_after=0),
+    )

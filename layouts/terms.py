@@ -1,0 +1,51 @@
+"""A handout's text and a glossary -> the glossary terms the handout uses (its words to know)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .markup import plain
+from .model import Glossary, Handout, Term, texts
+
+
+def _plurals(form: str) -> list[str]:
+    """The regular plurals of a term's last word: tumor -> tumors, biopsy -> biopsies."""
+    if form[-1:].isupper():  # acronyms: NET -> NETs
+        return [form + "s"]
+    if re.search(r"[^aeiou]y$", form):
+        return [form[:-1] + "ies"]
+    if re.search(r"(s|x|z|ch|sh)$", form):
+        return [form + "es"]
+    return [form + "s"]
+
+
+@cache
+def _matcher(glossary: Glossary) -> tuple[re.Pattern, dict[str, Term]]:
+    by_form: dict[str, Term] = {}
+    for term in glossary.terms:
+        for form in (term.term, *term.also):
+            for variant in (form, *_plurals(form)):
+                by_form.setdefault(_key(variant), term)
+    # Longest first, so "endoscopic ultrasound" wins over "ultrasound".
+    forms = sorted(by_form, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, form.split(" "))) for form in forms)
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE), by_form
+
+
+def _key(form: str) -> str:
+    return " ".join(form.casefold().split())
+
+
+def terms_used(handout: Handout, glossary: Glossary) -> list[Term]:
+    """The glossary terms a handout uses, in alphabetical order."""
+    pattern, by_form = _matcher(glossary)
+    found: dict[int, Term] = {}
+    skip = set(map(id, handout.sources))
+    for text in texts(handout):
+        if id(text) in skip:
+            continue
+        for match in pattern.finditer(plain(text)):
+            term = by_form[_key(match.group(0))]
+            found[id(term)] = term
+    return sorted(found.values(), key=lambda t: t.term.casefold())

@@ -23,10 +23,10 @@ PART_NAMES = (
 
 ASPECT = 0.62
 
-# The organs are drawn in this private box (x right, y up; picture left is the
-# patient's right) and then scaled into whatever room the labels leave.
+# The organs are drawn in a private box about 100 x 80 units (x right, y up;
+# picture left is the patient's right) and then scaled into whatever room the
+# labels leave.
 ART_W = 100.0
-ART_H = 80.0
 
 # Fills are chosen by lightness first and colour second, so that neighbours
 # stay apart on a black-and-white printer (approximate grey value noted).
@@ -48,6 +48,8 @@ DUCT_OUTLINE_PT = 1.0
 DETAIL_PT = 0.8
 LEADER_PT = 0.8
 ANCHOR_DOT_PT = 2.2
+# Keeps outlines, which straddle a shape's edge, inside the drawing.
+EDGE_PT = PANCREAS_OUTLINE_PT
 
 # Organ outlines in art units; a closed smooth curve runs through the points.
 LIVER = (
@@ -62,30 +64,34 @@ GALLBLADDER = (
     (17.2, 48.5), (22.5, 49.2), (29.0, 52.3), (34.5, 55.5),
 )
 STOMACH = (
-    (69.5, 69.0), (72.5, 74.0), (79.0, 76.0), (86.0, 73.0), (89.5, 66.0),
-    (89.5, 58.0), (87.0, 51.0), (81.0, 45.5), (72.0, 42.0), (62.0, 40.3),
-    (55.0, 39.3), (50.5, 37.0), (48.5, 39.5), (50.0, 42.5), (55.0, 44.3),
-    (60.0, 46.5), (64.5, 50.5), (67.0, 56.0), (68.0, 62.0),
+    (70.5, 70.0), (72.5, 74.5), (78.5, 76.5), (84.5, 74.5), (88.0, 68.5),
+    (88.3, 61.0), (86.5, 54.5), (82.0, 49.8), (75.0, 46.3), (67.0, 43.6),
+    (59.0, 41.6), (53.5, 40.2), (50.5, 37.8), (48.6, 40.0), (50.3, 43.4),
+    (55.0, 46.5), (59.0, 50.8), (62.5, 56.0), (65.5, 61.5), (68.0, 66.5),
 )
 SPLEEN = (
-    (91.5, 68.5), (96.0, 67.0), (99.0, 61.0), (99.5, 53.0), (97.5, 47.5),
-    (93.5, 45.8), (90.8, 48.0), (91.5, 52.0), (90.3, 56.5), (89.7, 62.0),
+    (90.5, 68.5), (95.0, 67.5), (98.5, 61.5), (99.3, 53.5), (97.3, 47.5),
+    (93.5, 45.6), (90.5, 47.8), (91.0, 52.0), (89.5, 56.5), (89.0, 62.0),
 )
 PANCREAS = (
-    (31.0, 21.0), (34.0, 17.2), (40.0, 16.3), (46.0, 16.9), (50.5, 19.2),
-    (52.5, 23.5), (52.0, 27.0), (56.0, 29.5), (65.0, 32.5), (75.0, 36.0),
-    (83.0, 40.5), (88.5, 45.0), (90.7, 48.8), (88.5, 51.2), (83.0, 49.6),
-    (75.0, 45.6), (65.0, 42.0), (56.5, 39.0), (50.0, 36.8), (44.0, 36.0),
-    (37.5, 35.8), (32.8, 34.5), (30.4, 30.5), (30.2, 25.0),
+    (32.5, 35.3), (30.9, 32.5), (30.3, 28.0), (30.5, 22.0), (32.5, 18.5),
+    (36.0, 16.6), (42.0, 16.0), (48.0, 16.5), (51.8, 18.5), (53.3, 22.0),
+    (53.8, 26.5), (56.0, 29.0), (62.0, 31.2), (70.0, 33.8), (78.0, 37.2),
+    (84.5, 41.2), (89.3, 45.5), (90.8, 48.5), (89.3, 51.0), (85.0, 50.8),
+    (78.0, 47.5), (70.0, 44.4), (62.0, 41.6), (55.5, 39.6), (50.5, 37.6),
+    (44.0, 36.6), (38.0, 36.3),
 )
+# A few coils of small intestine, leaving from behind the duodenum.
 SMALL_INTESTINE_LINE = (
-    (57.5, 23.0), (62.5, 18.2), (70.0, 17.0), (80.0, 17.0), (85.5, 17.0),
-    (88.5, 15.6), (89.6, 13.75), (88.5, 11.9), (85.5, 10.5), (70.0, 10.5),
-    (50.0, 10.5), (30.0, 10.5), (15.0, 10.5), (11.7, 9.1), (10.5, 7.25),
-    (11.7, 5.4), (15.0, 4.0), (30.0, 4.0), (50.0, 4.0), (70.0, 4.0),
-    (82.0, 4.0),
+    (57.0, 26.0), (59.5, 21.5), (64.0, 19.8), (70.0, 19.0), (76.0, 19.9),
+    (82.0, 19.2), (85.0, 19.6), (87.9, 18.4), (89.1, 15.5), (87.9, 12.6),
+    (85.0, 11.4), (79.0, 11.1), (72.0, 11.9), (65.0, 11.1), (58.0, 11.9),
+    (51.0, 11.1), (44.0, 11.9), (37.0, 11.1), (30.0, 11.9), (23.0, 11.1),
+    (16.0, 11.6), (12.6, 10.4), (11.3, 7.5), (12.6, 4.6), (16.0, 3.4),
+    (23.0, 3.0), (30.0, 3.8), (37.0, 3.0), (44.0, 3.8), (51.0, 3.0),
+    (58.0, 3.8), (65.0, 3.0), (72.0, 3.8), (79.0, 3.1), (84.0, 3.5),
 )
-SMALL_INTESTINE_RADII = (3.0,) * len(SMALL_INTESTINE_LINE)
+SMALL_INTESTINE_RADII = (3.1,) * len(SMALL_INTESTINE_LINE)
 
 # Tubes: a smooth centre line and a half-width at each of its points.
 DUODENUM_LINE = (
@@ -93,7 +99,7 @@ DUODENUM_LINE = (
     (28.0, 21.0), (31.5, 15.8), (38.0, 13.2), (46.0, 13.0), (52.0, 14.8),
     (55.8, 19.5), (57.2, 25.0), (57.5, 31.0),
 )
-DUODENUM_RADII = (3.5, 3.45, 3.4, 3.35, 3.3, 3.3, 3.2, 3.15, 3.1, 3.0, 2.95, 2.9, 2.9)
+DUODENUM_RADII = (3.3, 3.25, 3.2, 3.15, 3.1, 3.05, 3.0, 2.95, 2.9, 2.85, 2.8, 2.8, 2.8)
 BILE_DUCT_LINE = ((41.0, 60.0), (41.2, 54.0), (41.0, 48.5), (40.2, 43.5), (38.8, 38.0))
 BILE_DUCT_RADII = (1.2, 1.15, 1.1, 1.05, 1.0)
 CYSTIC_DUCT_LINE = ((35.0, 56.6), (38.5, 55.4), (41.1, 53.0))
@@ -108,10 +114,10 @@ ANCHORS = {
     "gallbladder": ((17.8, 51.0), "left"),
     "bile_duct": ((41.0, 46.0), "left"),
     "duodenum": ((25.8, 28.0), "left"),
-    "stomach": ((83.0, 71.5), "right"),
+    "stomach": ((81.5, 72.0), "right"),
     "spleen": ((96.5, 56.0), "right"),
     "pancreas": ((83.5, 43.0), "right"),
-    "small_intestine": ((87.8, 13.6), "right"),
+    "small_intestine": ((87.0, 15.4), "right"),
 }
 # The bile duct is only reachable through a narrow gap between the
 # gallbladder and the duodenum, so its label holds its height and the
@@ -200,12 +206,22 @@ def _organ_geometry():
     ]
 
 
-def _catmull_rom(p0, p1, p2, p3, t):
-    t2, t3 = t * t, t * t * t
-    return tuple(
-        0.5 * (2 * b + (c - a) * t + (2 * a - 5 * b + 4 * c - d) * t2 + (3 * b - a - 3 * c + d) * t3)
-        for a, b, c, d in zip(p0, p1, p2, p3)
-    )
+def _centripetal(p0, p1, p2, p3, t):
+    """Centripetal Catmull-Rom: no loops or overshoot where point spacing changes."""
+    def knot(a, b):
+        return max(math.dist(a, b) ** 0.5, 1e-6)
+
+    t1 = knot(p0, p1)
+    t2 = t1 + knot(p1, p2)
+    t3 = t2 + knot(p2, p3)
+    u = t1 + (t2 - t1) * t
+
+    def mix(a, b, ta, tb):
+        return tuple(((tb - u) * pa + (u - ta) * pb) / (tb - ta) for pa, pb in zip(a, b))
+
+    a1, a2, a3 = mix(p0, p1, 0.0, t1), mix(p1, p2, t1, t2), mix(p2, p3, t2, t3)
+    b1, b2 = mix(a1, a2, 0.0, t2), mix(a2, a3, t1, t3)
+    return mix(b1, b2, t1, t2)
 
 
 def _spline_neighbours(points, i, closed):
@@ -220,7 +236,7 @@ def _sample_spline(points, closed, steps=10):
     samples = []
     for i in range(segments):
         p0, p1, p2, p3 = _spline_neighbours(points, i, closed)
-        samples.extend(_catmull_rom(p0, p1, p2, p3, k / steps) for k in range(steps))
+        samples.extend(_centripetal(p0, p1, p2, p3, k / steps) for k in range(steps))
     if not closed:
         samples.append(points[-1])
     return samples
@@ -270,12 +286,14 @@ class _Silhouette:
     def __init__(self, organs):
         points = []
         for kind, shape, *_ in organs:
-            points.extend(_sample_spline(shape, closed=True) if kind == "smooth" else shape)
+            points.extend(_smooth_samples(shape) if kind == "smooth" else shape)
         points.sort(key=lambda p: p[1])
         self._ys = [p[1] for p in points]
         self._xs = [p[0] for p in points]
         self.left = min(self._xs)
         self.right = max(self._xs)
+        self.bottom = self._ys[0]
+        self.top = self._ys[-1]
 
     def extent(self, y_low: float, y_high: float) -> tuple[float, float] | None:
         """Leftmost and rightmost art x between two heights, or None if nothing is there."""
@@ -307,7 +325,8 @@ def _best_layout(width, height, texts, font_name, font_size, silhouette) -> _Lay
 
 def _largest_fit(width, height, lines, font_name, size, silhouette) -> _Layout | None:
     """Search for the largest art scale at which every label still fits."""
-    top = min(width / (silhouette.right - silhouette.left), height / ART_H)
+    top = min((width - 2 * EDGE_PT) / (silhouette.right - silhouette.left),
+              (height - 2 * EDGE_PT) / (silhouette.top - silhouette.bottom))
     low, high = 0.0, top
     best = _try_scale(top, width, height, lines, font_name, size, silhouette)
     if best:
@@ -335,7 +354,7 @@ def _try_scale(scale, width, height, lines, font_name, size, silhouette) -> _Lay
     if scale <= 0:
         return None
     leading = 1.2 * size
-    y0 = (height - ART_H * scale) / 2
+    y0 = (height - (silhouette.top + silhouette.bottom) * scale) / 2
     labels = [
         _Label(part=part, lines=part_lines,
                width=max(stringWidth(line, font_name, size) for line in part_lines),
@@ -349,8 +368,8 @@ def _try_scale(scale, width, height, lines, font_name, size, silhouette) -> _Lay
     # The art may slide sideways between the tightest label on each side.
     gap = _side_gap(size)
     clearance = 0.25 * size / scale
-    lowest_x0 = -silhouette.left * scale
-    highest_x0 = width - silhouette.right * scale
+    lowest_x0 = EDGE_PT - silhouette.left * scale
+    highest_x0 = width - EDGE_PT - silhouette.right * scale
     reach = {}
     for label in labels:
         block = len(label.lines) * leading
@@ -522,6 +541,21 @@ def _bezier_segments(points, closed):
         c1 = (p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6)
         c2 = (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6)
         yield c1, c2, p2
+
+
+def _smooth_samples(points, steps=10):
+    """Points along the closed curve exactly as _smooth_path draws it."""
+    samples = []
+    start = points[0]
+    for c1, c2, end in _bezier_segments(points, closed=True):
+        for k in range(steps):
+            t = k / steps
+            samples.append(tuple(
+                (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t ** 3 * d
+                for a, b, c, d in zip(start, c1, c2, end)
+            ))
+        start = end
+    return samples
 
 
 def _smooth_path(points, fill, stroke, stroke_width) -> Path:

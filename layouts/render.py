@@ -20,6 +20,7 @@ from .picture import pancreas_drawing
 from .styles import BODY, HEADING_INK, INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
+INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following checklist or table
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ def attach_headings(story: list) -> list:
             waiting = []
         elif getattr(flowable, "getKeepWithNext", lambda: False)():
             waiting.append(flowable)
+        elif waiting and isinstance(flowable, Paragraph) and len(waiting) < INTRO_PARAGRAPHS + 1:
+            waiting.append(flowable)  # a heading's short introduction stays with what it introduces
         else:
             out += waiting
             out.append(flowable)

@@ -1,0 +1,40 @@
+"""Shared fixtures: a real build of the shipped content, and a way to run the command line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDOUTS = ROOT / "handouts"
+TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
+
+
+def run_cli(*args, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
+    """Run make_pdfs.py in a fresh process, as staff and CI do; returns CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, str(ROOT / "make_pdfs.py"), *map(str, args)],
+                          cwd=cwd or ROOT, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The shipped content built once for the whole session (both editions, Letter and A4)."""
+    out = tmp_path_factory.mktemp("build")
+    result = run_cli("--out", out, "--paper", "letter", "--paper", "a4")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    """A private copy of the shipped content that a test may break."""
+    target = tmp_path / "handouts"
+    shutil.copytree(HANDOUTS, target)
+    return target

@@ -1,0 +1,45 @@
+"""handouts/schema.json: generated from the model, kept in sync, and agreeing with the checker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from layouts.schema import SCHEMA_PATH, schema_text
+
+jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed to apply the schema")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_committed_schema_matches_the_model():
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), (
+        "handouts/schema.json is stale: run `python -m layouts.schema` and commit it")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "handouts").rglob("*.yaml")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_shipped_content_is_valid_against_the_schema(path):
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(
+        yaml.safe_load(path.read_text(encoding="utf-8"))))
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "handouts").rglob("*.yaml")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_content_files_point_editors_at_the_schema(path):
+    first_line = path.read_text(encoding="utf-8").splitlines()[0]
+    relative = "schema.json" if path.parent.name == "handouts" else "../schema.json"
+    assert first_line == f"# yaml-language-server: $schema={relative}"
+
+
+def test_schema_rejects_what_the_checker_rejects():
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    handout = yaml.safe_load((ROOT / "handouts/en/diagnosis.yaml").read_text(encoding="utf-8"))
+    handout["sections"][0]["blocks"].append({"parragraph": "typo"})
+    assert list(validator.iter_errors(handout)), "an unknown block type must not validate"

@@ -27,10 +27,11 @@ class FieldSpot:
     rect: tuple[float, float, float, float]
     tooltip: str
     value: str = ""      # a radio button's own value
+    pitch: float = 0     # multi-line fields: distance between the ruled lines under the text
 
 
 def record_field(canv, name: str | None, kind: str, x: float, y: float, width: float,
-                 height: float, tooltip: str, value: str = "") -> None:
+                 height: float, tooltip: str, value: str = "", pitch: float = 0) -> None:
     """Note a blank's place in page coordinates on the canvas that draws it."""
     spots = getattr(canv, "field_spots", None)
     if spots is None or not name:
@@ -39,7 +40,7 @@ def record_field(canv, name: str | None, kind: str, x: float, y: float, width: f
     x2, y2 = canv.absolutePosition(x + width, y + height)
     spots.append(FieldSpot(name, kind, canv.getPageNumber(),
                            (round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2)),
-                           tooltip, value))
+                           tooltip, value, pitch))
 
 
 def _box(canv, x: float, y: float, size: float) -> None:
@@ -84,7 +85,7 @@ class AnswerLines(Flowable):
         # A field split over pages becomes one field per page: notes, notes_2, ...
         name = self.field if self.part == 1 or not self.field else f"{self.field}_{self.part}"
         record_field(self.canv, name, "multiline", 0, 0, self.width,
-                     self.height - self.pitch * 0.15, self.tooltip)
+                     self.height - self.pitch * 0.15, self.tooltip, pitch=self.pitch)
 
 
 class LabelledLine(Flowable):

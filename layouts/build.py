@@ -149,8 +149,15 @@ def build(options: Options) -> Outcome:
     if options.check:
         return outcome
 
-    from .render import Job, render  # ReportLab is only imported when there is work for it
+    # ReportLab and pypdf are only imported when there is work for them.
+    from .fields import add_fields
+    from .render import Job, render
     from .terms import terms_used
+
+    def make_pdf(job: Job):
+        rendered = render(job)
+        return dataclasses.replace(rendered, pdf=add_fields(rendered.pdf, rendered.field_spots,
+                                                            job.edition))
 
     files = []  # (relative path, metadata, bytes)
     for lang, language in content.languages.items():
@@ -163,10 +170,10 @@ def build(options: Options) -> Outcome:
                 common = dict(clinic=content.clinic, phrases=language.phrases, edition=edition,
                               paper=paper, logo_path=str(logo.path) if logo else None)
                 for handout, used in zip(handouts, words):
-                    result = render(Job((handout,), (used,), **common))
+                    result = make_pdf(Job((handout,), (used,), **common))
                     files.append((f"{lang}/{paper}/{edition}/{handout.topic}.pdf",
                                   dict(topic=handout.topic, **base), result))
-                result = render(Job(handouts, words, packet=True, **common))
+                result = make_pdf(Job(handouts, words, packet=True, **common))
                 files.append((f"{lang}/{paper}/{edition}/packet.pdf", dict(topic="packet",
                                                                           **base), result))
     outcome.written = write_all(options.out, files)

@@ -69,9 +69,10 @@ class StartOnOddPage(FrameActionFlowable):
 class FurnishedCanvas(Canvas):
     """A canvas that draws each page's header and footer once the page counts are known."""
 
-    def __init__(self, *args, furniture: list[Furniture], styles: Styles, **kwargs):
+    def __init__(self, *args, furniture: list[Furniture], styles: Styles,
+                 show_outline: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.furniture, self.styles = furniture, styles
+        self.furniture, self.styles, self.show_outline = furniture, styles, show_outline
         self.handout_index = 0
         self.page_bookmarks: list[tuple[str, str]] = []
         self.field_spots: list = []
@@ -96,6 +97,8 @@ class FurnishedCanvas(Canvas):
             draw_furniture(self, self.furniture[index], self.styles, seen[index],
                            pages_per_handout[index])
             super().showPage()
+        if self.show_outline:  # the packet opens with its bookmarks showing
+            self.showOutline()
         super().save()
 
 

@@ -64,10 +64,11 @@ GALLBLADDER = (
     (17.2, 48.5), (22.5, 49.2), (29.0, 52.3), (34.5, 55.5),
 )
 STOMACH = (
-    (70.5, 70.0), (72.5, 74.5), (78.5, 76.5), (84.5, 74.5), (88.0, 68.5),
+    (69.6, 70.5), (72.0, 74.6), (77.8, 76.6), (84.0, 75.0), (87.8, 69.5),
     (88.3, 61.0), (86.5, 54.5), (82.0, 49.8), (75.0, 46.3), (67.0, 43.6),
-    (59.0, 41.6), (53.5, 40.2), (50.5, 37.8), (48.6, 40.0), (50.3, 43.4),
-    (55.0, 46.5), (59.0, 50.8), (62.5, 56.0), (65.5, 61.5), (68.0, 66.5),
+    (59.0, 41.6), (53.5, 40.4), (50.3, 38.6), (48.6, 40.2), (50.3, 43.4),
+    (54.5, 45.2), (58.5, 47.8), (62.0, 51.5), (64.8, 56.5), (66.8, 62.0),
+    (68.2, 66.8),
 )
 SPLEEN = (
     (90.5, 68.5), (95.0, 67.5), (98.5, 61.5), (99.3, 53.5), (97.3, 47.5),
@@ -100,24 +101,26 @@ DUODENUM_LINE = (
     (55.8, 19.5), (57.2, 25.0), (57.5, 31.0),
 )
 DUODENUM_RADII = (3.3, 3.25, 3.2, 3.15, 3.1, 3.05, 3.0, 2.95, 2.9, 2.85, 2.8, 2.8, 2.8)
-BILE_DUCT_LINE = ((41.0, 60.0), (41.2, 54.0), (41.0, 48.5), (40.2, 43.5), (38.8, 38.0))
+BILE_DUCT_LINE = ((41.0, 58.7), (41.2, 54.0), (41.0, 48.5), (40.2, 43.5), (38.8, 38.0))
 BILE_DUCT_RADII = (1.2, 1.15, 1.1, 1.05, 1.0)
 CYSTIC_DUCT_LINE = ((35.0, 56.6), (38.5, 55.4), (41.1, 53.0))
 CYSTIC_DUCT_RADII = (0.9, 0.85, 0.8)
 # Inside the pancreas head the duct is only hinted, to keep the head clear.
 BILE_DUCT_HIDDEN_LINE = ((38.8, 38.0), (36.5, 33.5), (33.5, 30.0), (31.0, 28.8))
 
-# Where each leader line ends, and which margin its label sits in. Anchors sit
-# just inside an organ's edge, on the side facing the label.
+# Where leader lines may end, best first, and which margin each label sits
+# in. Points sit just inside an organ's edge on the side facing the label; a
+# later point is used only when the line to an earlier one would cross
+# another organ or label.
 ANCHORS = {
-    "liver": ((12.0, 68.5), "left"),
-    "gallbladder": ((17.8, 51.0), "left"),
-    "bile_duct": ((41.0, 46.0), "left"),
-    "duodenum": ((25.8, 28.0), "left"),
-    "stomach": ((81.5, 72.0), "right"),
-    "spleen": ((96.5, 56.0), "right"),
-    "pancreas": ((83.5, 43.0), "right"),
-    "small_intestine": ((87.0, 15.4), "right"),
+    "liver": ("left", ((12.0, 68.5), (8.0, 63.0), (20.0, 73.0))),
+    "gallbladder": ("left", ((17.8, 51.0), (18.3, 53.3), (21.0, 50.2))),
+    "bile_duct": ("left", ((41.0, 46.0), (41.1, 50.5))),
+    "duodenum": ("left", ((25.8, 28.0), (25.6, 33.0), (26.0, 23.0))),
+    "stomach": ("right", ((81.5, 72.0), (85.5, 66.0))),
+    "spleen": ("right", ((96.5, 56.0), (97.2, 62.0), (96.5, 50.0))),
+    "pancreas": ("right", ((83.5, 43.0), (87.0, 46.2))),
+    "small_intestine": ("right", ((87.0, 15.4), (86.0, 19.6), (84.5, 5.5))),
 }
 # The bile duct is only reachable through a narrow gap between the
 # gallbladder and the duodenum, so its label holds its height and the
@@ -127,10 +130,13 @@ LABEL_WEIGHTS = {"bile_duct": 6.0}
 MIN_FONT_SIZE = 6.0
 # Wrap widths tried, as shares of the drawing width; None means one line each.
 WRAP_SHARES = (None, 0.3, 0.24, 0.18, 0.12)
-# A wrapped layout must grow the organs by this much to be worth the extra lines.
-WRAP_GAIN = 1.04
+# Words longer than this share of the width are broken with a hyphen.
+HARD_WRAP_SHARE = 0.4
+# How much bigger organs must get to be worth ragged labels, or an extra line.
+ALIGNED_BONUS = 1.06
+WRAP_COST = 0.97
 # The art may not shrink below this share of the width before the type does.
-MIN_ART_SHARE = 0.3
+MIN_ART_SHARE = 0.25
 
 
 @dataclass
@@ -138,8 +144,10 @@ class _Label:
     part: str
     lines: list[str]
     width: float
-    anchor: tuple[float, float]
+    anchors: tuple[tuple[float, float], ...]
     side: str
+    anchor: tuple[float, float] = (0.0, 0.0)  # the one of anchors the leader ends at
+    text_width: float = 0.0
     center: float = 0.0
     x: float = 0.0  # left edge of the text block
 
@@ -171,6 +179,7 @@ def pancreas_drawing(
 
     organs = _organ_geometry()
     layout = _best_layout(width, height, texts, font_name, float(font_size), _Silhouette(organs))
+    _choose_anchors(layout, organs)
 
     drawing = Drawing(width, height)
     drawing.add(_organ_group(organs, layout, ink_color))
@@ -183,26 +192,28 @@ def pancreas_drawing(
 
 
 def _organ_geometry():
-    """Every painted shape, back to front, as (kind, art points, fill, outline pt).
+    """Every painted shape, back to front, as (part, kind, art points, fill, outline pt).
 
     kind "smooth" is a closed curve through the points, "polygon" a tube
     outline already traced finely, "line" an open curve with no fill.
     """
     duodenum = _tube_outline(DUODENUM_LINE, DUODENUM_RADII, caps=(False, True))
     return [
-        ("polygon", _tube_outline(SMALL_INTESTINE_LINE, SMALL_INTESTINE_RADII),
+        ("small_intestine", "polygon", _tube_outline(SMALL_INTESTINE_LINE, SMALL_INTESTINE_RADII),
          FILL_SMALL_INTESTINE, OUTLINE_PT),
-        ("smooth", SPLEEN, FILL_SPLEEN, OUTLINE_PT),
-        ("smooth", STOMACH, FILL_STOMACH, OUTLINE_PT),
-        ("smooth", LIVER, FILL_LIVER, OUTLINE_PT),
-        ("line", LIVER_LOBE_LINE, DETAIL_LIVER, DETAIL_PT),
-        ("smooth", GALLBLADDER, FILL_GALLBLADDER, OUTLINE_PT),
-        ("polygon", _tube_outline(CYSTIC_DUCT_LINE, CYSTIC_DUCT_RADII), FILL_BILE_DUCT, DUCT_OUTLINE_PT),
-        ("polygon", _tube_outline(BILE_DUCT_LINE, BILE_DUCT_RADII), FILL_BILE_DUCT, DUCT_OUTLINE_PT),
+        ("spleen", "smooth", SPLEEN, FILL_SPLEEN, OUTLINE_PT),
+        ("stomach", "smooth", STOMACH, FILL_STOMACH, OUTLINE_PT),
+        ("liver", "smooth", LIVER, FILL_LIVER, OUTLINE_PT),
+        ("liver", "line", LIVER_LOBE_LINE, DETAIL_LIVER, DETAIL_PT),
+        ("gallbladder", "smooth", GALLBLADDER, FILL_GALLBLADDER, OUTLINE_PT),
+        ("bile_duct", "polygon", _tube_outline(CYSTIC_DUCT_LINE, CYSTIC_DUCT_RADII),
+         FILL_BILE_DUCT, DUCT_OUTLINE_PT),
+        ("bile_duct", "polygon", _tube_outline(BILE_DUCT_LINE, BILE_DUCT_RADII),
+         FILL_BILE_DUCT, DUCT_OUTLINE_PT),
         # No cap at the stomach end: the cut edge draws the pyloric ring.
-        ("polygon", duodenum, FILL_DUODENUM, OUTLINE_PT),
-        ("smooth", PANCREAS, FILL_PANCREAS, PANCREAS_OUTLINE_PT),
-        ("dashed", BILE_DUCT_HIDDEN_LINE, None, DUCT_OUTLINE_PT),
+        ("duodenum", "polygon", duodenum, FILL_DUODENUM, OUTLINE_PT),
+        ("pancreas", "smooth", PANCREAS, FILL_PANCREAS, PANCREAS_OUTLINE_PT),
+        ("bile_duct", "dashed", BILE_DUCT_HIDDEN_LINE, None, DUCT_OUTLINE_PT),
     ]
 
 
@@ -285,7 +296,7 @@ class _Silhouette:
 
     def __init__(self, organs):
         points = []
-        for kind, shape, *_ in organs:
+        for _, kind, shape, *_ in organs:
             points.extend(_smooth_samples(shape) if kind == "smooth" else shape)
         points.sort(key=lambda p: p[1])
         self._ys = [p[1] for p in points]
@@ -305,35 +316,39 @@ class _Silhouette:
 
 
 def _best_layout(width, height, texts, font_name, font_size, silhouette) -> _Layout:
-    """Biggest organs for the requested type size; smaller type only as a last resort."""
+    """Biggest, tidiest organs for the requested type size; smaller type only as a last resort."""
     size = font_size
     while True:
-        best: _Layout | None = None
+        best, best_score = None, 0.0
         for share in WRAP_SHARES:
             soft = math.inf if share is None else share * width
-            lines = {part: _wrap(text, font_name, size, soft, 0.3 * width) for part, text in texts.items()}
-            layout = _largest_fit(width, height, lines, font_name, size, silhouette)
-            if layout and (best is None or layout.scale > best.scale * WRAP_GAIN):
-                best = layout
+            lines = {part: _wrap(text, font_name, size, soft, HARD_WRAP_SHARE * width)
+                     for part, text in texts.items()}
+            extra_lines = sum(len(part_lines) - 1 for part_lines in lines.values())
+            for aligned in ((True, True), (True, False), (False, True), (False, False)):
+                layout = _largest_fit(width, height, lines, font_name, size, silhouette, aligned)
+                if layout is None:
+                    continue
+                score = layout.scale * ALIGNED_BONUS ** sum(aligned) * WRAP_COST ** extra_lines
+                if score > best_score:
+                    best, best_score = layout, score
         if best and (best.scale * ART_W >= MIN_ART_SHARE * width or size <= MIN_FONT_SIZE):
             return best
         if size <= MIN_FONT_SIZE:
             # Even the smallest type cannot share the width; show the organs alone.
-            return _largest_fit(width, height, {}, font_name, size, silhouette)
+            return _largest_fit(width, height, {}, font_name, size, silhouette, (True, True))
         size = max(MIN_FONT_SIZE, size - 0.5)
 
 
-def _largest_fit(width, height, lines, font_name, size, silhouette) -> _Layout | None:
+def _largest_fit(width, height, lines, font_name, size, silhouette, aligned) -> _Layout | None:
     """Search for the largest art scale at which every label still fits."""
     top = min((width - 2 * EDGE_PT) / (silhouette.right - silhouette.left),
               (height - 2 * EDGE_PT) / (silhouette.top - silhouette.bottom))
+    best = _try_scale(top, width, height, lines, font_name, size, silhouette, aligned)
     low, high = 0.0, top
-    best = _try_scale(top, width, height, lines, font_name, size, silhouette)
-    if best:
-        return best
-    for _ in range(28):
+    for _ in range(0 if best else 16):
         mid = (low + high) / 2
-        layout = _try_scale(mid, width, height, lines, font_name, size, silhouette)
+        layout = _try_scale(mid, width, height, lines, font_name, size, silhouette, aligned)
         if layout:
             best, low = layout, mid
         else:
@@ -347,10 +362,15 @@ def _label_gap(size: float) -> float:
 
 def _side_gap(size: float) -> float:
     """Room between a label and the nearest organ, where its leader line starts."""
-    return 0.9 * size
+    return 1.2 * size
 
 
-def _try_scale(scale, width, height, lines, font_name, size, silhouette) -> _Layout | None:
+def _try_scale(scale, width, height, lines, font_name, size, silhouette, aligned) -> _Layout | None:
+    """Place the labels for one art scale, or None if they do not fit.
+
+    aligned says, for the left and the right margin, whether its labels share
+    one inner edge (tidy) or each hugs the organs at its own height (roomy).
+    """
     if scale <= 0:
         return None
     leading = 1.2 * size
@@ -358,43 +378,54 @@ def _try_scale(scale, width, height, lines, font_name, size, silhouette) -> _Lay
     labels = [
         _Label(part=part, lines=part_lines,
                width=max(stringWidth(line, font_name, size) for line in part_lines),
-               anchor=ANCHORS[part][0], side=ANCHORS[part][1])
+               text_width=max(stringWidth(line, font_name, size) for line in part_lines),
+               anchors=ANCHORS[part][1], side=ANCHORS[part][0])
         for part, part_lines in lines.items()
     ]
     for side in ("left", "right"):
         if not _stack([lb for lb in labels if lb.side == side], y0, scale, height, leading, size):
             return None
 
-    # The art may slide sideways between the tightest label on each side.
     gap = _side_gap(size)
     clearance = 0.25 * size / scale
-    lowest_x0 = EDGE_PT - silhouette.left * scale
-    highest_x0 = width - EDGE_PT - silhouette.right * scale
     reach = {}
     for label in labels:
         block = len(label.lines) * leading
         extent = silhouette.extent((label.center - block / 2 - y0) / scale - clearance,
                                    (label.center + block / 2 - y0) / scale + clearance)
-        reach[label.part] = extent
-        if extent is None:
-            continue
-        if label.side == "left":
-            lowest_x0 = max(lowest_x0, label.width + gap - extent[0] * scale)
-        else:
-            highest_x0 = min(highest_x0, width - label.width - gap - extent[1] * scale)
+        # Where nothing is drawn at a label's height it still keeps clear of the art's box.
+        reach[label.part] = extent or (silhouette.left, silhouette.right)
+    left = [lb for lb in labels if lb.side == "left"]
+    right = [lb for lb in labels if lb.side == "right"]
+    if aligned[0] and left:
+        inner = min(reach[lb.part][0] for lb in left)
+        widest = max(lb.width for lb in left)
+        for lb in left:
+            reach[lb.part] = (inner, reach[lb.part][1])
+            lb.width, lb.text_width = widest, lb.width
+    if aligned[1] and right:
+        inner = max(reach[lb.part][1] for lb in right)
+        widest = max(lb.width for lb in right)
+        for lb in right:
+            reach[lb.part] = (reach[lb.part][0], inner)
+            lb.width, lb.text_width = widest, lb.width
+
+    # The art may slide sideways between the tightest label on each side.
+    lowest_x0 = max([EDGE_PT - silhouette.left * scale]
+                    + [lb.width + gap - reach[lb.part][0] * scale for lb in left])
+    highest_x0 = min([width - EDGE_PT - silhouette.right * scale]
+                     + [width - lb.width - gap - reach[lb.part][1] * scale for lb in right])
     if lowest_x0 > highest_x0 + 1e-9:
         return None
     x0 = (lowest_x0 + highest_x0) / 2
 
-    # Align each column on its outer edge, pulled in as far as its tightest label allows.
-    left_edge = min((x0 + reach[lb.part][0] * scale - gap - lb.width
-                     for lb in labels if lb.side == "left" and reach[lb.part]), default=0.0)
-    right_edge = max((x0 + reach[lb.part][1] * scale + gap + lb.width
-                      for lb in labels if lb.side == "right" and reach[lb.part]), default=width)
-    left_edge = min(max(left_edge, 0.0), x0 + silhouette.left * scale)
-    right_edge = max(min(right_edge, width), x0 + silhouette.right * scale)
     for label in labels:
-        label.x = left_edge if label.side == "left" else right_edge - label.width
+        # Text sits against the organ side of its slot, so leaders start in a tidy line.
+        if label.side == "left":
+            label.x = x0 + reach[label.part][0] * scale - gap - label.text_width
+        else:
+            label.x = x0 + reach[label.part][1] * scale + gap
+        label.width = label.text_width
 
     layout = _Layout(size=size, scale=scale, x0=x0, y0=y0, labels=labels)
     if _leaders_cross_labels(layout):
@@ -411,6 +442,8 @@ def _stack(labels, y0, scale, height, leading, size) -> bool:
     """
     if not labels:
         return True
+    for label in labels:
+        label.anchor = label.anchors[0]
     labels.sort(key=lambda lb: -lb.anchor[1])
     heights = [len(lb.lines) * leading for lb in labels]
     offsets = [0.0]
@@ -513,12 +546,50 @@ def _split_word(word: str, font_name: str, size: float, limit: float) -> list[st
     return pieces
 
 
+def _choose_anchors(layout: _Layout, organs) -> None:
+    """Move a leader to a spare anchor when its line would cross another organ or label."""
+    filled = [(part, _smooth_samples(points) if kind == "smooth" else points)
+              for part, kind, points, *_ in organs if kind in ("smooth", "polygon")]
+    filled.reverse()  # front first, so the first hit is the organ that is seen
+
+    def seen_part(x, y):
+        return next((part for part, polygon in filled if _inside(polygon, x, y)), None)
+
+    for label in layout.labels:
+        for anchor in label.anchors:
+            label.anchor = anchor
+            if _leaders_cross_labels(layout):
+                continue
+            start, _ = _leader_ends(label, layout)
+            art_start = ((start[0] - layout.x0) / layout.scale, (start[1] - layout.y0) / layout.scale)
+            steps = max(int(math.dist(art_start, anchor) * 2), 2)
+            crossed = any(
+                seen_part(*(s + (e - s) * k / steps for s, e in zip(art_start, anchor)))
+                not in (None, label.part)
+                for k in range(steps)
+            )
+            if not crossed:
+                break
+        else:
+            label.anchor = label.anchors[0]
+
+
+def _inside(polygon, x, y) -> bool:
+    inside = False
+    x1, y1 = polygon[-1]
+    for x2, y2 in polygon:
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+        x1, y1 = x2, y2
+    return inside
+
+
 # --- painting -------------------------------------------------------------
 
 
 def _organ_group(organs, layout: _Layout, ink: Color) -> Group:
     group = Group()
-    for kind, points, fill, stroke_width in organs:
+    for _, kind, points, fill, stroke_width in organs:
         placed = [layout.point(*p) for p in points]
         if kind == "smooth":
             group.add(_smooth_path(placed, HexColor(fill), ink, stroke_width))

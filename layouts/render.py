@@ -68,13 +68,12 @@ def render(job: Job) -> Rendered:
     canvases = []
 
     def make_canvas(*args, **kwargs):
-        canvases.append(FurnishedCanvas(*args, furniture=furniture, styles=styles, **kwargs))
+        canvases.append(FurnishedCanvas(*args, furniture=furniture, styles=styles,
+                                        show_outline=job.packet, **kwargs))
         return canvases[-1]
 
     doc.build(story, canvasmaker=make_canvas)
     canvas = canvases[-1]
-    if job.packet:
-        canvas.showOutline()
     return Rendered(buffer.getvalue(), len(canvas._kept_pages), tuple(canvas.field_spots),
                     tuple(canvas.overflows))
 

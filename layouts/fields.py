@@ -1,0 +1,224 @@
+"""Rendered PDF bytes and blank spots -> the same PDF with a form field on every blank.
+
+Every blank is ink for the pen first; this stage lays an interactive field exactly over that
+ink, so the same PDF works on screen. Fields are named `<topic>.<field>` (a parent field per
+topic), carry a tooltip, and come in reading order on each page. ReportLab's own form API only
+offers unembedded standard fonts, so the fields get their own font here: the whole Atkinson
+Hyperlegible file, embedded once, so any Latin-1 text a patient types can be shown. Empty fields
+have empty appearances, so a printed blank handout looks exactly as before.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
+
+from .blanks import FieldSpot
+from .styles import BODY, EDITIONS, FONTS_DIR, _FONT_FILES, register_fonts
+
+FIELD_FONT = "/AtkF"
+_MULTILINE, _RADIO, _NO_TOGGLE_OFF, _PRINT = 1 << 12, 1 << 15, 1 << 14, 4
+INK_RGB = "0.102 0.102 0.102"
+
+
+def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str) -> bytes:
+    """Return pdf with an AcroForm holding one field per spot (radio spots grouped by name)."""
+    if not spots:
+        return pdf
+    form = _FormWriter(pdf, EDITIONS[edition].body)
+    for spot in spots:
+        form.add(spot)
+    return form.finish()
+
+
+def _name(value: str) -> NameObject:
+    return NameObject("/" + value)
+
+
+class _FormWriter:
+    def __init__(self, pdf: bytes, font_size: float):
+        self.writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+        self.font = self.writer._add_object(_field_font(self.writer))
+        self.empty = self.writer._add_object(_appearance(b"", 1, 1))
+        self.da = TextStringObject(f"{FIELD_FONT} {font_size:g} Tf {INK_RGB} rg")
+        self.topics: dict[str, DictionaryObject] = {}
+        self.radios: dict[str, DictionaryObject] = {}
+        self.per_page: dict[int, list] = {}
+
+    def add_object(self, obj):
+        return self.writer._add_object(obj)
+
+    def topic(self, topic: str) -> DictionaryObject:
+        """The non-terminal parent field of a topic, so names read `<topic>.<field>`."""
+        if topic not in self.topics:
+            parent = DictionaryObject({_name("T"): TextStringObject(topic),
+                                       _name("Kids"): ArrayObject()})
+            self.add_object(parent)
+            self.topics[topic] = parent
+        return self.topics[topic]
+
+    def add(self, spot: FieldSpot) -> None:
+        topic, name = spot.name.split(".", 1)
+        parent = self.topic(topic)
+        page = self.writer.pages[spot.page - 1]
+        x1, y1, x2, y2 = spot.rect
+        width, height = x2 - x1, y2 - y1
+        widget = DictionaryObject({
+            _name("Type"): _name("Annot"),
+            _name("Subtype"): _name("Widget"),
+            _name("Rect"): ArrayObject(FloatObject(v) for v in spot.rect),
+            _name("F"): NumberObject(_PRINT),
+            _name("P"): page.indirect_reference,
+        })
+        if spot.kind == "radio":
+            group = self.radio_group(spot, name, parent)
+            widget.update({
+                _name("Parent"): group.indirect_reference,
+                _name("AS"): _name("Off"),
+                _name("AP"): DictionaryObject({_name("N"): DictionaryObject({
+                    _name(spot.value): self.add_object(_appearance(_dot(width, height), width,
+                                                                   height)),
+                    _name("Off"): self.empty})}),
+            })
+            ref = self.add_object(widget)
+            group["/Kids"].append(ref)
+        else:
+            widget.update({
+                _name("T"): TextStringObject(name),
+                _name("TU"): TextStringObject(spot.tooltip),
+                _name("Parent"): parent.indirect_reference,
+            })
+            if spot.kind == "checkbox":
+                widget.update({
+                    _name("FT"): _name("Btn"),
+                    _name("V"): _name("Off"),
+                    _name("AS"): _name("Off"),
+                    _name("AP"): DictionaryObject({_name("N"): DictionaryObject({
+                        _name("Yes"): self.add_object(_appearance(_tick(width, height), width,
+                                                                  height)),
+                        _name("Off"): self.empty})}),
+                })
+            else:
+                widget.update({_name("FT"): _name("Tx"), _name("DA"): self.da,
+                               _name("AP"): DictionaryObject({_name("N"): self.empty})})
+                if spot.kind == "multiline":
+                    widget[_name("Ff")] = NumberObject(_MULTILINE)
+            ref = self.add_object(widget)
+            parent["/Kids"].append(ref)
+        self.per_page.setdefault(spot.page, []).append(ref)
+
+    def radio_group(self, spot: FieldSpot, name: str, parent) -> DictionaryObject:
+        group = self.radios.get(spot.name)
+        if group is None:
+            group = self.radios[spot.name] = DictionaryObject({
+                _name("FT"): _name("Btn"),
+                _name("Ff"): NumberObject(_RADIO | _NO_TOGGLE_OFF),
+                _name("T"): TextStringObject(name),
+                _name("TU"): TextStringObject(spot.tooltip),
+                _name("V"): _name("Off"),
+                _name("Kids"): ArrayObject(),
+                _name("Parent"): parent.indirect_reference,
+            })
+            parent["/Kids"].append(self.add_object(group))
+        return group
+
+    def finish(self) -> bytes:
+        writer = self.writer
+        for number, refs in sorted(self.per_page.items()):
+            page = writer.pages[number - 1]
+            page[_name("Annots")] = ArrayObject([*(page.get("/Annots") or ()), *refs])
+            page[_name("Tabs")] = _name("S")  # tab order: the structure, else this order
+        writer._root_object[_name("AcroForm")] = DictionaryObject({
+            _name("Fields"): ArrayObject(t.indirect_reference for t in self.topics.values()),
+            _name("DR"): DictionaryObject({_name("Font"): DictionaryObject({
+                NameObject(FIELD_FONT): self.font})}),
+            _name("DA"): self.da,
+        })
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+
+def _appearance(content: bytes, width: float, height: float) -> StreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    stream.update({_name("Type"): _name("XObject"), _name("Subtype"): _name("Form"),
+                   _name("BBox"): ArrayObject([FloatObject(0), FloatObject(0),
+                                               FloatObject(width), FloatObject(height)]),
+                   _name("Resources"): DictionaryObject()})
+    return stream
+
+
+def _tick(width: float, height: float) -> bytes:
+    """A check mark drawn as lines, so no font is needed to show it."""
+    w, h = width, height
+    return (f"q {INK_RGB} RG {max(w, h) * 0.12:.2f} w 1 J 1 j "
+            f"{w * 0.2:.2f} {h * 0.52:.2f} m {w * 0.42:.2f} {h * 0.28:.2f} l "
+            f"{w * 0.8:.2f} {h * 0.78:.2f} l S Q").encode()
+
+
+def _dot(width: float, height: float) -> bytes:
+    """A filled disc in the middle of a circle target, drawn with four Bezier curves."""
+    cx, cy, r = width / 2, height / 2, min(width, height) * 0.3
+    k = r * 0.5523  # control-point distance that makes Bezier arcs circular
+    return (f"q {INK_RGB} rg {cx + r:.2f} {cy:.2f} m "
+            f"{cx + r:.2f} {cy + k:.2f} {cx + k:.2f} {cy + r:.2f} {cx:.2f} {cy + r:.2f} c "
+            f"{cx - k:.2f} {cy + r:.2f} {cx - r:.2f} {cy + k:.2f} {cx - r:.2f} {cy:.2f} c "
+            f"{cx - r:.2f} {cy - k:.2f} {cx - k:.2f} {cy - r:.2f} {cx:.2f} {cy - r:.2f} c "
+            f"{cx + k:.2f} {cy - r:.2f} {cx + r:.2f} {cy - k:.2f} {cx + r:.2f} {cy:.2f} c "
+            f"f Q").encode()
+
+
+def _field_font(writer: PdfWriter) -> DictionaryObject:
+    """A simple TrueType font (WinAnsi) with the whole Atkinson file embedded, for typed text."""
+    register_fonts()
+    from reportlab.pdfbase import pdfmetrics
+
+    face = pdfmetrics.getFont(BODY).face
+    data = (FONTS_DIR / _FONT_FILES[BODY]).read_bytes()
+    file = StreamObject()
+    file._data = data
+    file[_name("Length1")] = NumberObject(len(data))
+    file = file.flate_encode()
+    widths = []
+    for code in range(32, 256):
+        try:
+            char = bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            widths.append(NumberObject(0))
+            continue
+        widths.append(NumberObject(round(pdfmetrics.stringWidth(char, BODY, 1000))))
+    descriptor = DictionaryObject({
+        _name("Type"): _name("FontDescriptor"),
+        _name("FontName"): _name("AtkinsonHyperlegible-Regular"),
+        _name("Flags"): NumberObject(32),  # non-symbolic: WinAnsi text
+        _name("FontBBox"): ArrayObject(NumberObject(round(v)) for v in face.bbox),
+        _name("ItalicAngle"): NumberObject(0),
+        _name("Ascent"): NumberObject(round(face.ascent)),
+        _name("Descent"): NumberObject(round(face.descent)),
+        _name("CapHeight"): NumberObject(round(face.capHeight)),
+        _name("StemV"): NumberObject(face.stemV),
+        _name("FontFile2"): writer._add_object(file),  # a stream must be an indirect object
+    })
+    return DictionaryObject({
+        _name("Type"): _name("Font"),
+        _name("Subtype"): _name("TrueType"),
+        _name("BaseFont"): _name("AtkinsonHyperlegible-Regular"),
+        _name("FirstChar"): NumberObject(32),
+        _name("LastChar"): NumberObject(255),
+        _name("Widths"): ArrayObject(widths),
+        _name("Encoding"): _name("WinAnsiEncoding"),
+        _name("FontDescriptor"): descriptor,
+    })

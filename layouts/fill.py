@@ -1,0 +1,424 @@
+"""A blank packet and one patient's values -> a filled packet, as a small incremental update.
+
+Re-writing a whole packet per patient is slow; instead each filled packet is the blank packet's
+bytes, unchanged, followed by an incremental update (PDF 1.7, 7.5.6) that replaces only the
+filled fields and adds their appearances. Every viewer shows the values because each field
+carries its own appearance stream, drawn with an embedded font: Atkinson Hyperlegible for
+Latin-1 text, DejaVu Sans (added only when a value needs it) for anything else, such as
+Vietnamese. `flatten` also turns the values into plain page ink and removes the form.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from dataclasses import dataclass, field
+from functools import cache
+
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    TextStringObject,
+)
+
+from .blanks import FieldSpot
+from .styles import BODY, EDITIONS, FALLBACK, FONTS_DIR, _FONT_FILES, font_characters, \
+    register_fonts
+
+INK_RGB = "0.102 0.102 0.102"
+_MIN_SIZE = 7.0
+
+
+@dataclass
+class _Widget:
+    number: int
+    dictionary: DictionaryObject
+    spot: FieldSpot
+
+
+@dataclass
+class _Field:
+    kind: str
+    number: int                       # the field object (a radio group's parent)
+    dictionary: DictionaryObject
+    widgets: list[_Widget] = field(default_factory=list)
+
+
+class BlankPacket:
+    """The blank packet's bytes and where each field lives in them; read once per process."""
+
+    def __init__(self, pdf: bytes, spots: list[FieldSpot], edition: str):
+        self.pdf = pdf
+        self.font_size = EDITIONS[edition].body
+        reader = PdfReader(io.BytesIO(pdf))
+        trailer = reader.trailer
+        self.size = int(trailer["/Size"])
+        self.root = trailer.raw_get("/Root")
+        self.info = trailer.raw_get("/Info") if "/Info" in trailer else None
+        self.file_id = trailer.get("/ID")
+        self.startxref = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+        self.root_dict = DictionaryObject(reader.trailer["/Root"])
+        acroform = reader.trailer["/Root"]["/AcroForm"]
+        self.atk_font = acroform["/DR"]["/Font"].raw_get("/AtkF")
+        self.pages = [(page.indirect_reference.idnum, DictionaryObject(page))
+                      for page in reader.pages]
+        by_name: dict[str, list[FieldSpot]] = {}
+        for spot in spots:
+            by_name.setdefault(spot.name, []).append(spot)
+        self.fields: dict[str, _Field] = {}
+        for topic_ref in acroform["/Fields"]:
+            topic = topic_ref.get_object()
+            for kid_ref in topic["/Kids"]:
+                kid = kid_ref.get_object()
+                name = f"{topic['/T']}.{kid['/T']}"
+                spots_here = by_name[name]
+                if "/Kids" in kid:  # a radio group: one widget per choice
+                    group = _Field("radio", kid_ref.idnum, DictionaryObject(kid))
+                    for widget_ref, spot in zip(kid["/Kids"], spots_here):
+                        group.widgets.append(_Widget(widget_ref.idnum,
+                                                     DictionaryObject(widget_ref.get_object()),
+                                                     spot))
+                    self.fields[name] = group
+                else:
+                    self.fields[name] = _Field(spots_here[0].kind, kid_ref.idnum,
+                                               DictionaryObject(kid),
+                                               [_Widget(kid_ref.idnum, DictionaryObject(kid),
+                                                        spots_here[0])])
+
+    def fill(self, values: dict[str, str | bool], flatten: bool = False) -> bytes:
+        update = _Update(self.size)
+        shown: list[tuple[_Widget, int]] = []   # widget, appearance object number
+        fonts = _Fonts(update, self.atk_font)
+        for name, value in values.items():
+            f = self.fields[name]
+            if f.kind == "radio":
+                group = DictionaryObject(f.dictionary)
+                group[NameObject("/V")] = NameObject(f"/{value}")
+                update.replace(f.number, group)
+                for widget in f.widgets:
+                    chosen = widget.spot.value == value
+                    d = DictionaryObject(widget.dictionary)
+                    d[NameObject("/AS")] = NameObject(f"/{value}" if chosen else "/Off")
+                    update.replace(widget.number, d)
+                    if chosen:
+                        shown.append((widget, _appearance_ref(widget.dictionary, value)))
+            elif f.kind == "checkbox":
+                d = DictionaryObject(f.dictionary)
+                d[NameObject("/V")] = d[NameObject("/AS")] = NameObject("/Yes")
+                update.replace(f.number, d)
+                shown.append((f.widgets[0], _appearance_ref(f.dictionary, "Yes")))
+            else:
+                widget = f.widgets[0]
+                number = update.add(_text_appearance(str(value), widget.spot, self.font_size,
+                                                     fonts))
+                d = DictionaryObject(f.dictionary)
+                d[NameObject("/V")] = TextStringObject(str(value))
+                d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): IndirectObject(
+                    number, 0, None)})
+                update.replace(f.number, d)
+                shown.append((widget, number))
+        fonts.finish()
+        if flatten:
+            self._flatten(update, shown)
+        return self.pdf + update.to_bytes(self)
+
+    def _flatten(self, update: _Update, shown: list[tuple[_Widget, int]]) -> None:
+        """Draw each shown appearance on its page, then remove the widgets and the form."""
+        by_page: dict[int, list[tuple[_Widget, int]]] = {}
+        for widget, number in shown:
+            by_page.setdefault(widget.spot.page, []).append((widget, number))
+        for page_number, (object_number, page) in enumerate(self.pages, start=1):
+            d = DictionaryObject(page)
+            d.pop(NameObject("/Annots"), None)
+            d.pop(NameObject("/Tabs"), None)
+            items = by_page.get(page_number, [])
+            if items:
+                resources = DictionaryObject(page["/Resources"].get_object())
+                xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()))
+                ops = []
+                for index, (widget, number) in enumerate(items):
+                    key = f"/Fill{index}"
+                    xobjects[NameObject(key)] = IndirectObject(number, 0, None)
+                    x1, y1 = widget.spot.rect[:2]
+                    ops.append(f"q 1 0 0 1 {x1:.2f} {y1:.2f} cm {key} Do Q")
+                resources[NameObject("/XObject")] = xobjects
+                d[NameObject("/Resources")] = resources
+                content = update.add_stream(DictionaryObject(), "\n".join(ops).encode())
+                existing = page["/Contents"]
+                existing = list(existing) if isinstance(existing, ArrayObject) else [
+                    page.raw_get("/Contents")]
+                d[NameObject("/Contents")] = ArrayObject([*existing,
+                                                          IndirectObject(content, 0, None)])
+            update.replace(object_number, d)
+        root = DictionaryObject(self.root_dict)
+        root.pop(NameObject("/AcroForm"), None)
+        update.replace(self.root.idnum, root)
+
+
+def _appearance_ref(dictionary: DictionaryObject, state: str) -> int:
+    return dictionary["/AP"]["/N"].raw_get(f"/{state}").idnum
+
+
+class _Update:
+    """The objects of one incremental update, serialised with an xref section and trailer."""
+
+    def __init__(self, size: int):
+        self.next = size
+        self.objects: dict[int, bytes] = {}
+
+    def replace(self, number: int, obj) -> None:
+        self.objects[number] = _serialise(obj)
+
+    def add(self, data: bytes) -> int:
+        number, self.next = self.next, self.next + 1
+        self.objects[number] = data
+        return number
+
+    def add_stream(self, dictionary: DictionaryObject, content: bytes,
+                   compress: bool = True) -> int:
+        if compress:
+            content = zlib.compress(content)
+            dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
+        return self.add(_stream_bytes(dictionary, content))
+
+    def to_bytes(self, blank: BlankPacket) -> bytes:
+        out = io.BytesIO()
+        base = len(blank.pdf) + 1
+        out.write(b"\n")
+        offsets = {}
+        for number in sorted(self.objects):
+            offsets[number] = base + out.tell() - 1
+            out.write(f"{number} 0 obj\n".encode() + self.objects[number] + b"\nendobj\n")
+        xref = base + out.tell() - 1
+        out.write(b"xref\n0 1\n0000000000 65535 f \n")
+        for number in sorted(offsets):
+            out.write(f"{number} 1\n{offsets[number]:010d} 00000 n \n".encode())
+        trailer = DictionaryObject({NameObject("/Size"): _int(self.next),
+                                    NameObject("/Root"): blank.root,
+                                    NameObject("/Prev"): _int(blank.startxref)})
+        if blank.info is not None:
+            trailer[NameObject("/Info")] = blank.info
+        if blank.file_id is not None:
+            trailer[NameObject("/ID")] = blank.file_id
+        out.write(b"trailer\n" + _serialise(trailer) + f"\nstartxref\n{xref}\n%%EOF\n".encode())
+        return out.getvalue()
+
+
+def _int(value: int):
+    from pypdf.generic import NumberObject
+    return NumberObject(value)
+
+
+def _serialise(obj) -> bytes:
+    if isinstance(obj, bytes):
+        return obj
+    buffer = io.BytesIO()
+    obj.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
+class _Fonts:
+    """The fonts a filled packet's appearances use; DejaVu is added only when needed."""
+
+    def __init__(self, update: _Update, atk_font):
+        self.update, self.atk_font = update, atk_font
+        self.fallback_number: int | None = None
+        self.glyphs_used: dict[int, str] = {}
+
+    def fallback(self) -> int:
+        if self.fallback_number is None:
+            self.fallback_number = self.update.add(b"")  # written once all glyphs are known
+        return self.fallback_number
+
+    def finish(self) -> None:
+        """Write the fallback font (Type0, Identity-H) now that its glyphs are known."""
+        if self.fallback_number is None:
+            return
+        face = _fallback_face()
+        ref = lambda number: IndirectObject(number, 0, None)  # noqa: E731
+        file = self.update.add(_stream_bytes(DictionaryObject({
+            NameObject("/Length1"): _int(_fallback_length()),
+            NameObject("/Filter"): NameObject("/FlateDecode")}), _fallback_file()))
+        descriptor = self.update.add(_serialise(DictionaryObject({
+            NameObject("/Type"): NameObject("/FontDescriptor"),
+            NameObject("/FontName"): NameObject("/DejaVuSans"),
+            NameObject("/Flags"): _int(4),
+            NameObject("/FontBBox"): ArrayObject(_int(round(v)) for v in face.bbox),
+            NameObject("/ItalicAngle"): _int(0),
+            NameObject("/Ascent"): _int(round(face.ascent)),
+            NameObject("/Descent"): _int(round(face.descent)),
+            NameObject("/CapHeight"): _int(round(face.capHeight)),
+            NameObject("/StemV"): _int(face.stemV),
+            NameObject("/FontFile2"): ref(file)})))
+        widths = ArrayObject()
+        for glyph, char in sorted(self.glyphs_used.items()):
+            widths += [_int(glyph), ArrayObject([_int(round(face.charWidths.get(ord(char),
+                                                                               1000)))])]
+        cid_font = self.update.add(_serialise(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/CIDFontType2"),
+            NameObject("/BaseFont"): NameObject("/DejaVuSans"),
+            NameObject("/CIDSystemInfo"): DictionaryObject({
+                NameObject("/Registry"): TextStringObject("Adobe"),
+                NameObject("/Ordering"): TextStringObject("Identity"),
+                NameObject("/Supplement"): _int(0)}),
+            NameObject("/FontDescriptor"): ref(descriptor),
+            NameObject("/CIDToGIDMap"): NameObject("/Identity"),
+            NameObject("/W"): widths})))
+        to_unicode = self.update.add_stream(DictionaryObject(), _to_unicode(self.glyphs_used))
+        self.update.objects[self.fallback_number] = _serialise(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type0"),
+            NameObject("/BaseFont"): NameObject("/DejaVuSans"),
+            NameObject("/Encoding"): NameObject("/Identity-H"),
+            NameObject("/DescendantFonts"): ArrayObject([ref(cid_font)]),
+            NameObject("/ToUnicode"): ref(to_unicode)}))
+
+    def resources(self, uses_fallback: bool) -> DictionaryObject:
+        fonts = DictionaryObject({NameObject("/AtkF"): self.atk_font})
+        if uses_fallback:
+            fonts[NameObject("/DejF")] = IndirectObject(self.fallback(), 0, None)
+        return DictionaryObject({NameObject("/Font"): fonts})
+
+
+def _runs(text: str) -> list[tuple[bool, str]]:
+    """Split text into runs of (needs the fallback font, characters)."""
+    body = font_characters(BODY)
+    runs: list[tuple[bool, str]] = []
+    for char in text:
+        try:
+            char.encode("cp1252")
+            fallback = ord(char) not in body
+        except UnicodeEncodeError:
+            fallback = True
+        if runs and runs[-1][0] == fallback:
+            runs[-1] = (fallback, runs[-1][1] + char)
+        else:
+            runs.append((fallback, char))
+    return runs
+
+
+def _width(text: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    return sum(stringWidth(run, FALLBACK if fb else BODY, size) for fb, run in _runs(text))
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            trial = f"{line} {word}".strip()
+            if line and _width(trial, size) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    return lines
+
+
+def _text_appearance(value: str, spot: FieldSpot, size: float, fonts: _Fonts) -> bytes:
+    register_fonts()
+    x1, y1, x2, y2 = spot.rect
+    width, height = x2 - x1, y2 - y1
+    pad = 2.0
+    if spot.kind == "multiline" and spot.pitch:
+        # Text sits on the printed lines: line i of the ink is i pitches below the top.
+        count = round((height + spot.pitch * 0.15) / spot.pitch)
+        lines = _wrap(value, width - 2 * pad, size)
+        pitch = spot.pitch
+        while len(lines) > count and size > _MIN_SIZE:
+            size, pitch = size * 0.85, pitch * 0.85
+            lines = _wrap(value, width - 2 * pad, size)
+        top = height + spot.pitch * 0.15
+        baselines = [top - (i + 1) * pitch + 3 for i in range(len(lines))]
+    else:
+        lines = [" ".join(value.split())]
+        while _width(lines[0], size) > width - 2 * pad and size > _MIN_SIZE:
+            size *= 0.9
+        baselines = [3.0]
+    ops = [f"/Tx BMC q 0 0 {width:.2f} {height:.2f} re W n BT {INK_RGB} rg"]
+    uses_fallback = False
+    for line, baseline in zip(lines, baselines):
+        if baseline < -size:
+            break
+        ops.append(f"1 0 0 1 {pad:.2f} {baseline:.2f} Tm")
+        for fallback, run in _runs(line):
+            if fallback:
+                uses_fallback = True
+                ops.append(f"/DejF {size:.2f} Tf <{_glyph_hex(run, fonts)}> Tj")
+            else:
+                ops.append(f"/AtkF {size:.2f} Tf ({_escape(run.encode('cp1252'))}) Tj")
+    ops.append("ET Q EMC")
+    dictionary = DictionaryObject({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject([_int(0), _int(0), _float(width), _float(height)]),
+        NameObject("/Resources"): fonts.resources(uses_fallback),
+    })
+    dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
+    return _stream_bytes(dictionary, zlib.compress("\n".join(ops).encode("latin-1")))
+
+
+def _float(value: float):
+    from pypdf.generic import FloatObject
+    return FloatObject(round(value, 2))
+
+
+def _escape(data: bytes) -> str:
+    return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)").decode(
+        "latin-1")
+
+
+def _glyph_hex(text: str, fonts: _Fonts) -> str:
+    face = _fallback_face()
+    out = []
+    for char in text:
+        glyph = face.charToGlyph.get(ord(char), 0)
+        fonts.glyphs_used[glyph] = char
+        out.append(f"{glyph:04X}")
+    return "".join(out)
+
+
+@cache
+def _fallback_face():
+    register_fonts()
+    from reportlab.pdfbase import pdfmetrics
+    return pdfmetrics.getFont(FALLBACK).face
+
+
+def _stream_bytes(dictionary: DictionaryObject, data: bytes) -> bytes:
+    return (_serialise(dictionary)[:-2] + f"/Length {len(data)} >>\nstream\n".encode() + data
+            + b"\nendstream")
+
+
+def _to_unicode(glyphs: dict[int, str]) -> bytes:
+    """A ToUnicode CMap, so text drawn with glyph numbers can still be searched and copied."""
+    entries = "\n".join(f"<{g:04X}> <{''.join(f'{u:04X}' for u in _utf16(c))}>"
+                        for g, c in sorted(glyphs.items()))
+    return ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            f"{len(glyphs)} beginbfchar\n{entries}\nendbfchar\n"
+            "endcmap CMapName currentdict /CMap defineresource pop end end").encode()
+
+
+def _utf16(char: str) -> list[int]:
+    data = char.encode("utf-16-be")
+    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
+
+
+@cache
+def _fallback_length() -> int:
+    return len((FONTS_DIR / _FONT_FILES[FALLBACK]).read_bytes())
+
+
+@cache
+def _fallback_file() -> bytes:
+    return zlib.compress((FONTS_DIR / _FONT_FILES[FALLBACK]).read_bytes(), 6)

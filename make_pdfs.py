@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,22 @@ def parse_args(argv):
     parser.add_argument("--check", action="store_true",
                         help="check the content and report problems; write nothing")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    return parser.parse_args(argv)
+    fill = parser.add_argument_group("pre-filled packets")
+    fill.add_argument("--fill", type=Path, metavar="CSV",
+                      help="write one filled packet per row of this patients file to "
+                           "<out>/filled/<id>.pdf (one --lang, --edition and --paper)")
+    fill.add_argument("--flatten", action="store_true",
+                      help="with --fill: print the values as plain ink, with no form fields")
+    fill.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                      help="with --fill: processes to use (default: the number of cores)")
+    fill.add_argument("--shard", metavar="K/N",
+                      help="with --fill: make only every N-th packet, from the K-th")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be 1 or more")
+    if (args.flatten or args.shard) and not args.fill:
+        parser.error("--flatten and --shard go with --fill")
+    return args
 
 
 def main(argv=None) -> int:
@@ -41,7 +57,8 @@ def main(argv=None) -> int:
 
     options = Options(src=args.src, out=args.out, topics=tuple(args.topic),
                       langs=tuple(args.lang), editions=tuple(args.edition),
-                      papers=tuple(args.paper), check=args.check, strict=args.strict)
+                      papers=tuple(args.paper), check=args.check, strict=args.strict,
+                      fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard)
     try:
         outcome = build(options)
     except UsageError as e:
@@ -57,7 +74,10 @@ def main(argv=None) -> int:
         print(problem, file=sys.stderr)
     errors = sum(p.severity == "error" for p in outcome.problems)
     warnings = len(outcome.problems) - errors
-    if outcome.exit_code:
+    if options.fill:
+        print(f"wrote {len(outcome.written)} filled packet(s) to {options.out / 'filled'}"
+              + (f"; {errors} row problem(s) above, those rows were left out" if errors else ""))
+    elif outcome.exit_code:
         print(f"{errors} error(s), {warnings} warning(s); nothing was written", file=sys.stderr)
     elif options.check:
         print(f"checked: {warnings} warning(s), no errors")

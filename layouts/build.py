@@ -44,6 +44,10 @@ class Options:
     papers: tuple[str, ...] = ()
     check: bool = False
     strict: bool = False
+    fill: Path | None = None      # a patients CSV: write one filled packet per row instead
+    flatten: bool = False
+    jobs: int = 1
+    shard: str | None = None      # "K/N"
 
 
 @dataclass
@@ -149,15 +153,10 @@ def build(options: Options) -> Outcome:
     if options.check:
         return outcome
 
-    # ReportLab and pypdf are only imported when there is work for them.
-    from .fields import add_fields
-    from .render import Job, render
+    if options.fill:
+        return _fill(options, content, logo, outcome)
+    from .render import Job
     from .terms import terms_used
-
-    def make_pdf(job: Job):
-        rendered = render(job)
-        return dataclasses.replace(rendered, pdf=add_fields(rendered.pdf, rendered.field_spots,
-                                                            job.edition))
 
     files = []  # (relative path, metadata, bytes)
     for lang, language in content.languages.items():
@@ -170,14 +169,81 @@ def build(options: Options) -> Outcome:
                 common = dict(clinic=content.clinic, phrases=language.phrases, edition=edition,
                               paper=paper, logo_path=str(logo.path) if logo else None)
                 for handout, used in zip(handouts, words):
-                    result = make_pdf(Job((handout,), (used,), **common))
+                    result = _make_pdf(Job((handout,), (used,), **common))
                     files.append((f"{lang}/{paper}/{edition}/{handout.topic}.pdf",
                                   dict(topic=handout.topic, **base), result))
-                result = make_pdf(Job(handouts, words, packet=True, **common))
+                result = _make_pdf(Job(handouts, words, packet=True, **common))
                 files.append((f"{lang}/{paper}/{edition}/packet.pdf", dict(topic="packet",
                                                                           **base), result))
     outcome.written = write_all(options.out, files)
     return outcome
+
+
+def _make_pdf(job):
+    """Render one PDF and lay its form fields over the blanks."""
+    # ReportLab and pypdf are only imported when there is work for them.
+    from .fields import add_fields
+    from .render import render
+
+    rendered = render(job)
+    return dataclasses.replace(rendered, pdf=add_fields(rendered.pdf, rendered.field_spots,
+                                                        job.edition))
+
+
+def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:
+    """Fill the blank packet once per patient row, for one language, edition and paper."""
+    from .batch import Shard, fill_all
+    from .fill import BlankPacket
+    from .patients import field_catalog, read_patients
+    from .render import Job
+    from .terms import terms_used
+
+    langs = options.langs or tuple(content.languages)
+    editions = options.editions or ("standard",)
+    papers = options.papers or (content.clinic.paper,)
+    for name, chosen in (("--lang", langs), ("--edition", editions), ("--paper", papers)):
+        if len(chosen) != 1:
+            raise UsageError(f"--fill makes packets for one language, edition and paper; "
+                             f"give one {name}")
+    try:
+        shard = Shard.parse(options.shard) if options.shard else Shard(1, 1)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    (lang,), (edition,), (paper,) = langs, editions, papers
+    language = content.languages[lang]
+    handouts = tuple(language.handouts[t] for t in model.TOPICS
+                     if not options.topics or t in options.topics)
+    words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
+    packet = _make_pdf(Job(handouts, words, content.clinic, language.phrases, edition, paper,
+                           str(logo.path) if logo else None, packet=True))
+    problems = Problems()
+    rows = read_patients(options.fill, field_catalog(list(packet.field_spots)), problems)
+    outcome.problems = sorted([*outcome.problems, *problems.sorted()])
+    rows = [row for row in rows if shard.keeps(row)]
+    blank = BlankPacket(packet.pdf, list(packet.field_spots), edition)
+    try:
+        options.out.mkdir(parents=True, exist_ok=True)
+        with _locked(options.out), _terminate_cleanly():
+            remove_stale_temporaries(options.out)
+            written = fill_all(blank, rows, options.out / "filled", options.flatten,
+                               options.jobs)
+            outcome.written = [{"path": f"filled/{row_id}.pdf", "topic": "packet", "lang": lang,
+                                "paper": paper, "edition": edition, "pages": packet.pages,
+                                "sha256": digest, "filled": True,
+                                "flattened": options.flatten}
+                               for row_id, digest in sorted(written.items())]
+            write_manifest(options.out, outcome.written)
+    except OSError as e:
+        raise BuildFailure(f"{e.filename or options.out}: cannot write ({e.strerror or e})") \
+            from e
+    outcome.exit_code = 1 if problems.errors else 0
+    return outcome
+
+
+def write_manifest(out: Path, entries: list[dict]) -> None:
+    entries.sort(key=lambda e: e["path"])
+    manifest = json.dumps({"files": entries}, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(out / "manifest.json", manifest.encode("utf-8"))
 
 
 def write_all(out: Path, files) -> list[dict]:
@@ -194,9 +260,7 @@ def write_all(out: Path, files) -> list[dict]:
                 entries.append({"path": relative, **meta, "pages": result.pages,
                                 "sha256": hashlib.sha256(result.pdf).hexdigest(),
                                 "fields": sorted({spot.name for spot in result.field_spots})})
-            entries.sort(key=lambda e: e["path"])
-            manifest = json.dumps({"files": entries}, indent=2, ensure_ascii=False) + "\n"
-            write_atomically(out / "manifest.json", manifest.encode("utf-8"))
+            write_manifest(out, entries)
     except OSError as e:
         raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); nothing "
                            "earlier was changed except the files listed before this line") from e

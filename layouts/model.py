@@ -547,7 +547,7 @@ def field_names(handout: Handout) -> list[tuple[str, object]]:
     for section in handout.sections:
         for block in section.blocks:
             if isinstance(block, Blanks):
-                names += [(item.name, item) for item in block.items]
+                names += [(f"{block.name}_{item.name}", item) for item in block.items]
             elif isinstance(block, Checklist):
                 for item in block.items:
                     names.append((f"{block.name}_{item.name}", item))

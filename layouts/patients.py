@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .blanks import FieldSpot
 from .errors import Problems, did_you_mean
+from .markup import unprintable
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,80}\Z")
 _TICKED = {"x", "yes", "y", "true", "1", "checked", "\u2713", "\u2714"}
@@ -36,6 +37,7 @@ class Field:
 class PatientRow:
     id: str
     line: int
+    index: int                      # position among the file's rows, from 0 (for shards)
     values: dict[str, str | bool]   # full field name -> text, or True for a ticked box
 
 
@@ -107,23 +109,24 @@ def read_patients(path: Path, catalog: dict[str, Field], problems: Problems,
         elif column in short_names:
             targets.append(short_names[column])
         else:
-            problems.error(name, 1, col, f"the column '{column}' is not a field of the packet"
-                           f"{did_you_mean(column, [*catalog, *short_names])}; this column "
-                           "is left out of every row")
+            problems.error(name, 1, col, f"the column '{column}' is not a field of the "
+                           "packet, so it is left out of every row"
+                           f"{did_you_mean(column, [*catalog, *short_names])}")
             targets.append(None)
     if id_index is None:
         problems.error(name, 1, 1, "there is no 'id' column; add one that names each "
                        "patient's file (letters, digits, - and _)")
         return []
-    rows, seen = [], {}
+    rows, seen, position = [], {}, 0
     try:
         for cells in reader:
             rows_line = reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            row = _check_row(cells, targets, catalog, id_index, name, rows_line,
+            row = _check_row(cells, targets, catalog, id_index, name, rows_line, position,
                              _columns(lines[rows_line - 1]) if rows_line <= len(lines) else [],
                              seen, problems)
+            position += 1
             if row:
                 rows.append(row)
     except csv.Error as e:
@@ -132,7 +135,7 @@ def read_patients(path: Path, catalog: dict[str, Field], problems: Problems,
     return rows
 
 
-def _check_row(cells, targets, catalog, id_index, name, line, columns, seen,
+def _check_row(cells, targets, catalog, id_index, name, line, position, columns, seen,
                problems: Problems) -> PatientRow | None:
     def where(index):
         return columns[index] if index < len(columns) else 0
@@ -163,6 +166,11 @@ def _check_row(cells, targets, catalog, id_index, name, line, columns, seen,
             continue
         for full in fields:
             value = _value(catalog[full], cell)
+            if isinstance(value, str) and unprintable(value):
+                problems.error(name, line, where(index), f"the value for '{full}' has a "
+                               "character no bundled font can show; retype it")
+                ok = False
+                break
             if value is None:
                 field = catalog[full]
                 allowed = ("x or yes to tick it, empty or no to leave it" if field.kind ==
@@ -173,7 +181,7 @@ def _check_row(cells, targets, catalog, id_index, name, line, columns, seen,
                 break
             if value != "" and value is not False:
                 values[full] = value
-    return PatientRow(patient_id, line, values) if ok else None
+    return PatientRow(patient_id, line, position, values) if ok else None
 
 
 def _value(field: Field, cell: str):

@@ -194,7 +194,8 @@ class HandoutStory:
                                   self.para(block.how_to_use)])]
         if isinstance(block, model.Blanks):
             # A short group of blanks or boxes reads as one thing: keep it on one page.
-            return [KeepTogether([LabelledLine([(to_markup(item.label), self.field(item.name),
+            return [KeepTogether([LabelledLine([(to_markup(item.label),
+                                                 self.field(f"{block.name}_{item.name}"),
                                                  plain(item.label))], s, label_share=0.45)
                                   for item in block.items])]
         if isinstance(block, model.Checklist):

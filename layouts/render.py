@@ -172,6 +172,7 @@ class HandoutStory:
         pad = self.s.edition.label_gap * 1.5
         table = Table([[content]], colWidths=[self.s.text_width])
         table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), BODY),  # a table's own default is Helvetica
             ("BACKGROUND", (0, 0), (-1, -1), background),
             ("LINEBEFORE", (0, 0), (0, -1), 4, rule),
             ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),

@@ -44,8 +44,11 @@ def register_fonts() -> None:
                                   boldItalic=BODY_BOLD)
     pdfmetrics.registerFontFamily(FALLBACK, normal=FALLBACK, bold=FALLBACK_BOLD,
                                   italic=FALLBACK, boldItalic=FALLBACK_BOLD)
-    # Without this every page lists an unembedded Helvetica as its starting font.
+    # Without these every page lists an unembedded Helvetica: the canvas starts with it, and
+    # a vector drawing resets to it before it draws.
     rl_config.canvas_basefontname = BODY
+    from reportlab.graphics.shapes import STATE_DEFAULTS
+    STATE_DEFAULTS["fontName"] = BODY
 
 
 @cache
@@ -120,7 +123,10 @@ def styles_for(edition: str, paper: str) -> Styles:
     def style(name, size, font=BODY, colour=INK, space_before=0, space_after=None,
               leading=None, **kw):
         # Left aligned, ragged right, never justified (DESIGN.md).
+        # Bullets name their font too: ReportLab's default bullet font is an unembedded
+        # Helvetica, whatever the canvas's base font is.
         return ParagraphStyle(name, fontName=font, fontSize=size,
+                              bulletFontName=BODY, bulletFontSize=size,
                               leading=leading or e.leading_for(size),
                               textColor=colour, alignment=TA_LEFT, spaceBefore=space_before,
                               spaceAfter=size * 0.6 if space_after is None else space_after,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -11,6 +12,13 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_BUILD = 0, 1, 2, 3
 TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
 EDITIONS = ("standard", "large-print")
 PAPERS = ("letter", "a4")
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
 
 
 def parse_args(argv):
@@ -32,6 +40,8 @@ def parse_args(argv):
     parser.add_argument("--check", action="store_true",
                         help="check the content and report problems; write nothing")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
+                        help="the date to check review dates against (default: today)")
     fill = parser.add_argument_group("pre-filled packets")
     fill.add_argument("--fill", type=Path, metavar="CSV",
                       help="write one filled packet per row of this patients file to "
@@ -55,10 +65,12 @@ def main(argv=None) -> int:
     from layouts.build import Options, UsageError, build
     from layouts.errors import BuildFailure
 
-    options = Options(src=args.src, out=args.out, topics=tuple(args.topic),
-                      langs=tuple(args.lang), editions=tuple(args.edition),
-                      papers=tuple(args.paper), check=args.check, strict=args.strict,
-                      fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard)
+    once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
+    options = Options(src=args.src, out=args.out, topics=once(args.topic),
+                      langs=once(args.lang), editions=once(args.edition),
+                      papers=once(args.paper), check=args.check, strict=args.strict,
+                      fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard,
+                      today=args.today)
     try:
         outcome = build(options)
     except UsageError as e:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import fcntl
 import hashlib
 import json
@@ -44,6 +45,7 @@ class Options:
     papers: tuple[str, ...] = ()
     check: bool = False
     strict: bool = False
+    today: datetime.date | None = None   # for the review-date check; None means today
     fill: Path | None = None      # a patients CSV: write one filled packet per row instead
     flatten: bool = False
     jobs: int = 1
@@ -82,7 +84,7 @@ def load(src: Path, langs: tuple[str, ...], problems: Problems) -> model.Content
             languages[lang] = language
     if not present:
         problems.error(src, 0, 0, "no language folder (such as en/) with handouts was found")
-    if clinic is None or len(languages) != len(langs or present):
+    if clinic is None or any(lang not in languages for lang in langs or present):
         return None
     return model.Content(clinic, languages)
 
@@ -136,16 +138,45 @@ def _at_char(text: Text, char: str) -> Text:
     return Text(text, mark, text.quoted)
 
 
+def check_reviews(content: model.Content, today: datetime.date, problems: Problems) -> None:
+    """A handout past its next review date gets a warning (an error under --strict)."""
+    for language in content.languages.values():
+        for handout in language.handouts.values():
+            if today >= handout.next_review:
+                mark = handout.value_marks["last_reviewed"]
+                problems.warning(mark.path, mark.line, mark.col,
+                                 f"this handout was due for review on "
+                                 f"{handout.next_review.isoformat()}; have a clinician check it, "
+                                 "then change last_reviewed to the date they did")
+
+
+def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:
+    """Reading-level warnings for every handout; returns (lang, topic) -> figures."""
+    from .readability import allowed_words, check_handout
+
+    figures = {}
+    for lang, language in content.languages.items():
+        allowed = allowed_words(src / lang)
+        for topic, handout in language.handouts.items():
+            figures[lang, topic] = check_handout(handout, language.glossary, allowed, problems)
+    return figures
+
+
 # ---- render and write ----------------------------------------------------------------------------
 
 def build(options: Options) -> Outcome:
     problems = Problems()
     content = load(options.src, options.langs, problems)
-    logo = None
+    logo, reading = None, {}
     if content:
         check_printable(content, problems)
+        check_reviews(content, options.today or datetime.date.today(), problems)
+        reading = check_reading(content, options.src, problems)
         logo = find_image(content.clinic.logo, problems)
-    outcome = Outcome(problems.sorted())
+    found = problems.sorted()
+    if options.strict:  # warnings become errors, and say so
+        found = [dataclasses.replace(p, severity="error") for p in found]
+    outcome = Outcome(found)
     failed = problems.errors or (options.strict and problems.warnings)
     if failed or content is None:
         outcome.exit_code = 1
@@ -167,16 +198,23 @@ def build(options: Options) -> Outcome:
             for edition in options.editions or model.EDITIONS:
                 base = dict(lang=lang, paper=paper, edition=edition)
                 common = dict(clinic=content.clinic, phrases=language.phrases, edition=edition,
-                              paper=paper, logo_path=str(logo.path) if logo else None)
+                              paper=paper, logo_path=str(logo.path) if logo else None,
+                              notice=_notice(language.phrases))
                 for handout, used in zip(handouts, words):
                     result = _make_pdf(Job((handout,), (used,), **common))
                     files.append((f"{lang}/{paper}/{edition}/{handout.topic}.pdf",
-                                  dict(topic=handout.topic, **base), result))
+                                  dict(topic=handout.topic, **base,
+                                       reading_level=reading[lang, handout.topic]), result))
                 result = _make_pdf(Job(handouts, words, packet=True, **common))
                 files.append((f"{lang}/{paper}/{edition}/packet.pdf", dict(topic="packet",
                                                                           **base), result))
     outcome.written = write_all(options.out, files)
     return outcome
+
+
+def _notice(phrases: model.Phrases) -> str:
+    """Small print for every page while a translation is not yet checked."""
+    return "" if phrases.translation_reviewed else phrases.translation_notice or ""
 
 
 def _make_pdf(job):
@@ -215,7 +253,8 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
                      if not options.topics or t in options.topics)
     words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
     packet = _make_pdf(Job(handouts, words, content.clinic, language.phrases, edition, paper,
-                           str(logo.path) if logo else None, packet=True))
+                           str(logo.path) if logo else None, packet=True,
+                           notice=_notice(language.phrases)))
     problems = Problems()
     rows = read_patients(options.fill, field_catalog(list(packet.field_spots)), problems)
     outcome.problems = sorted([*outcome.problems, *problems.sorted()])

@@ -17,11 +17,10 @@ class Problem:
     severity: str = "error"  # "error" or "warning"
 
     def __str__(self) -> str:
-        where = self.path
-        if self.line:
-            where += f":{self.line}"
-            if self.col:
-                where += f":{self.col}"
+        # A problem with a whole file (missing, unreadable, not expected) points at its line 1.
+        where = f"{self.path}:{self.line or 1}"
+        if self.col:
+            where += f":{self.col}"
         return f"{where}: {self.severity}: {self.message}"
 
 

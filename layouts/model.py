@@ -93,6 +93,12 @@ class Phrases:
     months: tuple[str, ...] = spec("The twelve month names, January first.", min_items=12,
                                    max_items=12)
     date_format: str = spec("How a date is written; {day}, {month} and {year} are filled in.")
+    online_label: str | None = spec("Words beside the QR code that leads to the clinic's "
+                                    "web address, such as: Read this online.", None)
+    translation_reviewed: bool = spec("false while a qualified translator has not yet checked "
+                                      "this language's text; every page then says so.", True)
+    translation_notice: str | None = spec("The small print on every page while "
+                                          "translation_reviewed is false.", None)
     mark: Mark | None = location()
 
 
@@ -285,6 +291,7 @@ class Handout:
     topic: str = location("")
     lang: str = location("")
     mark: Mark | None = location()
+    value_marks: dict | None = location()  # where each top-level value was typed
 
     @property
     def next_review(self) -> datetime.date:
@@ -372,8 +379,11 @@ class _Converter:
                 ok = False
             else:
                 values[name] = value
-        if "mark" in {f.name for f in dataclasses.fields(cls)}:
+        internal = {f.name for f in dataclasses.fields(cls)}
+        if "mark" in internal:
             values["mark"] = data.mark
+        if "value_marks" in internal:
+            values["value_marks"] = {key: value.mark for key, value in data.items()}
         return cls(**values) if ok else _INVALID
 
     def value(self, data, hint, meta, what: str):
@@ -497,6 +507,9 @@ def to_phrases(data, problems: Problems) -> Phrases | None:
     phrases = _none(_Converter(problems).obj(Phrases, data, "the phrases file"))
     if phrases:
         _check_placeholders(phrases, problems)
+        if not phrases.translation_reviewed and not phrases.translation_notice:
+            problems.at(phrases, "translation_reviewed is false, so add translation_notice: the "
+                        "line printed on every page saying the translation is not yet checked")
     return phrases
 
 

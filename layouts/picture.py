@@ -65,32 +65,35 @@ GALLBLADDER = (
 )
 STOMACH = (
     (69.6, 70.5), (72.0, 74.6), (77.8, 76.6), (84.0, 75.0), (87.8, 69.5),
-    (88.3, 61.0), (86.5, 54.5), (82.0, 49.8), (75.0, 46.3), (67.0, 43.6),
-    (59.0, 41.6), (53.5, 40.4), (50.3, 38.6), (48.6, 40.2), (50.3, 43.4),
-    (54.5, 45.2), (58.5, 47.8), (62.0, 51.5), (64.8, 56.5), (66.8, 62.0),
-    (68.2, 66.8),
+    (88.3, 61.0), (86.5, 54.5), (83.5, 50.2), (78.0, 46.0), (70.0, 42.9),
+    (62.0, 40.1), (55.5, 38.1), (50.5, 36.2), (48.2, 38.0), (48.2, 42.0),
+    (50.3, 43.6), (54.5, 45.2), (58.5, 47.8), (62.0, 51.5), (64.8, 56.5),
+    (66.8, 62.0), (68.2, 66.8),
 )
 SPLEEN = (
     (90.5, 68.5), (95.0, 67.5), (98.5, 61.5), (99.3, 53.5), (97.3, 47.5),
     (93.5, 45.6), (90.5, 47.8), (91.0, 52.0), (89.5, 56.5), (89.0, 62.0),
 )
 PANCREAS = (
-    (32.5, 35.3), (30.9, 32.5), (30.3, 28.0), (30.5, 22.0), (32.5, 18.5),
-    (36.0, 16.6), (42.0, 16.0), (48.0, 16.5), (51.8, 18.5), (53.3, 22.0),
-    (53.8, 26.5), (56.0, 29.0), (62.0, 31.2), (70.0, 33.8), (78.0, 37.2),
+    (33.5, 36.1), (31.0, 33.0), (30.3, 28.0), (30.5, 22.0), (32.5, 18.0),
+    (36.0, 15.9), (42.0, 15.4), (48.0, 15.9), (52.6, 18.0), (54.4, 22.0),
+    (55.0, 26.5), (56.5, 29.2), (62.0, 31.2), (70.0, 33.8), (78.0, 37.2),
     (84.5, 41.2), (89.3, 45.5), (90.8, 48.5), (89.3, 51.0), (85.0, 50.8),
     (78.0, 47.5), (70.0, 44.4), (62.0, 41.6), (55.5, 39.6), (50.5, 37.6),
-    (44.0, 36.6), (38.0, 36.3),
+    (44.0, 36.9), (38.0, 36.8),
 )
 # A few coils of small intestine, leaving from behind the duodenum.
 SMALL_INTESTINE_LINE = (
-    (57.0, 26.0), (59.5, 21.5), (64.0, 19.8), (70.0, 19.0), (76.0, 19.9),
-    (82.0, 19.2), (85.0, 19.6), (87.9, 18.4), (89.1, 15.5), (87.9, 12.6),
-    (85.0, 11.4), (79.0, 11.1), (72.0, 11.9), (65.0, 11.1), (58.0, 11.9),
-    (51.0, 11.1), (44.0, 11.9), (37.0, 11.1), (30.0, 11.9), (23.0, 11.1),
-    (16.0, 11.6), (12.6, 10.4), (11.3, 7.5), (12.6, 4.6), (16.0, 3.4),
-    (23.0, 3.0), (30.0, 3.8), (37.0, 3.0), (44.0, 3.8), (51.0, 3.0),
-    (58.0, 3.8), (65.0, 3.0), (72.0, 3.8), (79.0, 3.1), (84.0, 3.5),
+    (57.0, 26.0), (59.5, 21.8), (64.0, 20.0), (70.0, 19.4), (76.0, 20.2),
+    (81.0, 19.8), (85.0, 19.8), (87.15, 19.22), (88.72, 17.65), (89.3, 15.5),
+    (88.72, 13.35), (87.15, 11.78),
+    (85.0, 11.2), (80.0, 11.2), (73.0, 11.8), (66.0, 11.0), (59.0, 11.8),
+    (52.0, 11.0), (45.0, 11.8), (38.0, 11.0), (31.0, 11.8), (24.0, 11.0),
+    (19.0, 11.2), (15.5, 11.2), (13.55, 10.68), (12.12, 9.25), (11.6, 7.3),
+    (12.12, 5.35), (13.55, 3.92),
+    (15.5, 3.4), (20.0, 3.4), (27.0, 2.9), (34.0, 3.7), (41.0, 2.9),
+    (48.0, 3.7), (55.0, 2.9), (62.0, 3.7), (69.0, 2.9), (76.0, 3.5),
+    (83.0, 3.4),
 )
 SMALL_INTESTINE_RADII = (3.1,) * len(SMALL_INTESTINE_LINE)
 
@@ -129,12 +132,19 @@ LABEL_WEIGHTS = {"bile_duct": 6.0}
 
 MIN_FONT_SIZE = 6.0
 # Wrap widths tried, as shares of the drawing width; None means one line each.
-WRAP_SHARES = (None, 0.3, 0.24, 0.18, 0.12)
-# Words longer than this share of the width are broken with a hyphen.
+# The second value says whether a word too long for that width may be cut in
+# two with a hyphen (a last resort for long compound words).
+WRAP_OPTIONS = (
+    (None, False), (0.3, False), (0.24, False), (0.18, False), (0.12, False),
+    (0.24, True), (0.18, True),
+)
+# Words longer than this share of the width are always cut, so nothing overflows.
 HARD_WRAP_SHARE = 0.4
-# How much bigger organs must get to be worth ragged labels, or an extra line.
-ALIGNED_BONUS = 1.06
+# How much bigger the organs must get to be worth ragged labels, an extra
+# line or a word cut in two.
+ALIGNED_BONUS = 1.1
 WRAP_COST = 0.97
+HYPHEN_COST = 0.8
 # The art may not shrink below this share of the width before the type does.
 MIN_ART_SHARE = 0.25
 
@@ -320,16 +330,22 @@ def _best_layout(width, height, texts, font_name, font_size, silhouette) -> _Lay
     size = font_size
     while True:
         best, best_score = None, 0.0
-        for share in WRAP_SHARES:
+        tried = []
+        for share, cut_words in WRAP_OPTIONS:
             soft = math.inf if share is None else share * width
-            lines = {part: _wrap(text, font_name, size, soft, HARD_WRAP_SHARE * width)
+            lines = {part: _wrap(text, font_name, size, soft, HARD_WRAP_SHARE * width, cut_words)
                      for part, text in texts.items()}
+            if lines in tried:
+                continue
+            tried.append(lines)
             extra_lines = sum(len(part_lines) - 1 for part_lines in lines.values())
+            cuts = sum(line.endswith("-") for part_lines in lines.values() for line in part_lines)
             for aligned in ((True, True), (True, False), (False, True), (False, False)):
                 layout = _largest_fit(width, height, lines, font_name, size, silhouette, aligned)
                 if layout is None:
                     continue
-                score = layout.scale * ALIGNED_BONUS ** sum(aligned) * WRAP_COST ** extra_lines
+                score = (layout.scale * ALIGNED_BONUS ** sum(aligned)
+                         * WRAP_COST ** extra_lines * HYPHEN_COST ** cuts)
                 if score > best_score:
                     best, best_score = layout, score
         if best and (best.scale * ART_W >= MIN_ART_SHARE * width or size <= MIN_FONT_SIZE):
@@ -516,38 +532,71 @@ def _segment_hits_box(start, end, box) -> bool:
     return True
 
 
-def _wrap(text: str, font_name: str, size: float, soft_width: float, hard_width: float) -> list[str]:
-    """Greedy word wrap; a word wider than hard_width is split with a hyphen."""
-    widest_word = max(stringWidth(word, font_name, size) for word in text.split())
-    limit = max(min(soft_width, hard_width), min(widest_word, hard_width))
+def _wrap(text, font_name, size, soft_width, hard_width, cut_words=False) -> list[str]:
+    """Greedy word wrap at soft_width, never wider than hard_width.
+
+    A word wider than hard_width is cut into pieces with hyphens; with
+    cut_words a word wider than soft_width is cut into two even halves.
+    """
+    def width_of(word):
+        return stringWidth(word, font_name, size)
+
     words: list[str] = []
     for word in text.split():
-        words.extend(_split_word(word, font_name, size, limit))
+        if width_of(word) > hard_width:
+            words.extend(_cut_word(word, width_of, hard_width))
+        elif cut_words and width_of(word) > soft_width and len(word) >= 8:
+            words.extend(_halve_word(word, width_of))
+        else:
+            words.append(word)
+    limit = max(min(soft_width, hard_width), max(width_of(word) for word in words))
     lines: list[str] = []
     for word in words:
         joined = f"{lines[-1]} {word}" if lines else word
-        if lines and not lines[-1].endswith("-") and stringWidth(joined, font_name, size) <= limit:
+        if lines and not lines[-1].endswith("-") and width_of(joined) <= limit:
             lines[-1] = joined
         else:
             lines.append(word)
     return lines
 
 
-def _split_word(word: str, font_name: str, size: float, limit: float) -> list[str]:
+def _cut_word(word, width_of, limit) -> list[str]:
     pieces: list[str] = []
     rest = word
-    while len(rest) > 1 and stringWidth(rest, font_name, size) > limit:
-        cut = len(rest) - 1
-        while cut > 1 and stringWidth(rest[:cut] + "-", font_name, size) > limit:
-            cut -= 1
+    while len(rest) > 1 and width_of(rest) > limit:
+        fitting = [i for i in range(1, len(rest)) if width_of(rest[:i] + "-") <= limit] or [1]
+        longest = fitting[-1]
+        # Within the last third of what fits, cut where a syllable is likeliest to end.
+        near_end = [i for i in fitting if i >= longest * 2 / 3 and _good_cut(rest, i)]
+        cut = near_end[-1] if near_end else longest
         pieces.append(rest[:cut] + "-")
         rest = rest[cut:]
     pieces.append(rest)
     return pieces
 
 
+def _halve_word(word, width_of) -> list[str]:
+    # Even halves read better than a full line and a stub; at least four letters
+    # stay on each side, and a cut between syllables beats a perfectly even one.
+    def unevenness(i):
+        penalty = 0.0 if _good_cut(word, i) else width_of(word) / 4
+        return abs(width_of(word[:i] + "-") - width_of(word[i:])) + penalty
+
+    cut = min(range(4, len(word) - 3), key=unevenness)
+    return [word[:cut] + "-", word[cut:]]
+
+
+def _good_cut(word: str, i: int) -> bool:
+    """A rough syllable break: between two consonants that are not a known pair."""
+    vowels = "aeiouyäöüàáâãåèéêëìíîïòóôõùúûæøœ"
+    before, after = word[i - 1].lower(), word[i].lower()
+    if not (before.isalpha() and after.isalpha()) or before in vowels or after in vowels:
+        return False
+    return word[i - 1:i + 1].lower() not in ("ch", "ck", "sh", "th", "ph", "gh", "qu", "sc")
+
+
 def _choose_anchors(layout: _Layout, organs) -> None:
-    """Move a leader to a spare anchor when its line would cross another organ or label."""
+    """Pick, per label, the anchor whose leader crosses the least of other organs."""
     filled = [(part, _smooth_samples(points) if kind == "smooth" else points)
               for part, kind, points, *_ in organs if kind in ("smooth", "polygon")]
     filled.reverse()  # front first, so the first hit is the organ that is seen
@@ -555,23 +604,27 @@ def _choose_anchors(layout: _Layout, organs) -> None:
     def seen_part(x, y):
         return next((part for part, polygon in filled if _inside(polygon, x, y)), None)
 
+    def crossing(label) -> int:
+        start, _ = _leader_ends(label, layout)
+        art_start = ((start[0] - layout.x0) / layout.scale, (start[1] - layout.y0) / layout.scale)
+        steps = max(int(math.dist(art_start, label.anchor) * 2), 2)
+        points = (
+            [a + (b - a) * k / steps for a, b in zip(art_start, label.anchor)] for k in range(steps)
+        )
+        return sum(seen_part(x, y) not in (None, label.part) for x, y in points)
+
     for label in layout.labels:
+        best, best_cost = label.anchors[0], math.inf
         for anchor in label.anchors:
             label.anchor = anchor
             if _leaders_cross_labels(layout):
                 continue
-            start, _ = _leader_ends(label, layout)
-            art_start = ((start[0] - layout.x0) / layout.scale, (start[1] - layout.y0) / layout.scale)
-            steps = max(int(math.dist(art_start, anchor) * 2), 2)
-            crossed = any(
-                seen_part(*(s + (e - s) * k / steps for s, e in zip(art_start, anchor)))
-                not in (None, label.part)
-                for k in range(steps)
-            )
-            if not crossed:
+            cost = crossing(label)
+            if cost < best_cost:
+                best, best_cost = anchor, cost
+            if cost == 0:
                 break
-        else:
-            label.anchor = label.anchors[0]
+        label.anchor = best
 
 
 def _inside(polygon, x, y) -> bool:

@@ -10,6 +10,8 @@ import datetime
 import io
 from dataclasses import dataclass
 
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from . import model
@@ -164,9 +166,26 @@ class HandoutStory:
         story += self.words_to_know()
         story.append(self.para(p.sources_heading, s.h3))
         story += self.bullets(h.sources)
+        if self.job.clinic.web:
+            story.append(self.online_version())
         story.append(Spacer(1, s.body.leading * 0.5))
         story.append(self.para(f"**{plain(p.disclaimer)}**"))
         return attach_headings(story)
+
+    def online_version(self) -> Table:
+        """A QR code to the clinic's web address, with the address printed beside it."""
+        size = self.s.edition.box * 4
+        qr = QrCodeWidget(self.job.clinic.web, barLevel="M")
+        x1, y1, x2, y2 = qr.getBounds()
+        drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+        drawing.add(qr)
+        lines = [f"<b>{to_markup(self.p.online_label)}</b>"] if self.p.online_label else []
+        text = Paragraph("<br/>".join([*lines, to_markup(self.job.clinic.web)]), self.s.body)
+        table = Table([[drawing, text]], colWidths=[size + self.s.edition.label_gap * 2, None])
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), BODY),
+                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        return table
 
     def boxed(self, content: list, background, rule) -> Table:
         pad = self.s.edition.label_gap * 1.5

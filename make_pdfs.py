@@ -40,6 +40,8 @@ def parse_args(argv):
     parser.add_argument("--check", action="store_true",
                         help="check the content and report problems; write nothing")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--preview", action="store_true",
+                        help="also write <topic>.preview.png, every page small, beside each PDF")
     parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
                         help="the date to check review dates against (default: today)")
     fill = parser.add_argument_group("pre-filled packets")
@@ -70,7 +72,7 @@ def main(argv=None) -> int:
                       langs=once(args.lang), editions=once(args.edition),
                       papers=once(args.paper), check=args.check, strict=args.strict,
                       fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard,
-                      today=args.today)
+                      today=args.today, preview=args.preview)
     try:
         outcome = build(options)
     except UsageError as e:

@@ -45,6 +45,7 @@ class Options:
     papers: tuple[str, ...] = ()
     check: bool = False
     strict: bool = False
+    preview: bool = False     # also write a PNG contact sheet beside each PDF
     today: datetime.date | None = None   # for the review-date check; None means today
     fill: Path | None = None      # a patients CSV: write one filled packet per row instead
     flatten: bool = False
@@ -208,8 +209,25 @@ def build(options: Options) -> Outcome:
                 result = _make_pdf(Job(handouts, words, packet=True, **common))
                 files.append((f"{lang}/{paper}/{edition}/packet.pdf", dict(topic="packet",
                                                                           **base), result))
-    outcome.written = write_all(options.out, files)
+    late = Problems()
+    report_overflows(content.clinic, [result for _, _, result in files], late)
+    outcome.problems = sorted([*outcome.problems, *late.sorted()])
+    if options.strict and late.warnings:
+        outcome.problems = [dataclasses.replace(p, severity="error") for p in outcome.problems]
+        outcome.exit_code = 1
+        return outcome
+    outcome.written = write_all(options.out, files, options.preview)
     return outcome
+
+
+def report_overflows(clinic: model.Clinic, results, problems: Problems) -> None:
+    """Clinic text that had to shrink to fit the header or footer is worth a warning."""
+    overflowed = {text for result in results for text in result.overflows}
+    for value, what in ((clinic.name, "name"), (clinic.phone, "phone"),
+                        (clinic.after_hours_phone, "after-hours phone")):
+        if any(value in text for text in overflowed):
+            problems.at(value, f"the clinic's {what} does not fit its space in the page header "
+                        "or footer and was printed smaller; shorten it", "warning")
 
 
 def _notice(phrases: model.Phrases) -> str:
@@ -285,8 +303,10 @@ def write_manifest(out: Path, entries: list[dict]) -> None:
     write_atomically(out / "manifest.json", manifest.encode("utf-8"))
 
 
-def write_all(out: Path, files) -> list[dict]:
-    """Write every PDF and the manifest atomically; return the manifest entries."""
+def write_all(out: Path, files, preview: bool = False) -> list[dict]:
+    """Write every PDF (and its preview) and the manifest atomically; return the entries."""
+    if preview:
+        from .preview import contact_sheet
     entries = []
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -296,9 +316,14 @@ def write_all(out: Path, files) -> list[dict]:
                 target = out / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write_atomically(target, result.pdf)
-                entries.append({"path": relative, **meta, "pages": result.pages,
-                                "sha256": hashlib.sha256(result.pdf).hexdigest(),
-                                "fields": sorted({spot.name for spot in result.field_spots})})
+                entry = {"path": relative, **meta, "pages": result.pages,
+                         "sha256": hashlib.sha256(result.pdf).hexdigest(),
+                         "fields": sorted({spot.name for spot in result.field_spots})}
+                if preview:
+                    sheet = relative.removesuffix(".pdf") + ".preview.png"
+                    write_atomically(out / sheet, contact_sheet(result.pdf))
+                    entry["preview"] = sheet
+                entries.append(entry)
             write_manifest(out, entries)
     except OSError as e:
         raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); nothing "

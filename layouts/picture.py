@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cache
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
 from reportlab.lib.colors import Color, HexColor, white
@@ -22,11 +23,6 @@ PART_NAMES = (
 )
 
 ASPECT = 0.62
-
-# The organs are drawn in a private box about 100 x 80 units (x right, y up;
-# picture left is the patient's right) and then scaled into whatever room the
-# labels leave.
-ART_W = 100.0
 
 # Fills are chosen by lightness first and colour second, so that neighbours
 # stay apart on a black-and-white printer (approximate grey value noted).
@@ -48,10 +44,15 @@ DUCT_OUTLINE_PT = 1.0
 DETAIL_PT = 0.8
 LEADER_PT = 0.8
 ANCHOR_DOT_PT = 2.2
-# Keeps outlines, which straddle a shape's edge, inside the drawing.
+# Keeps outlines, which straddle a shape's edge, inside the drawing, and text
+# a hair inside it despite rounding.
 EDGE_PT = PANCREAS_OUTLINE_PT
+TEXT_EDGE_PT = 0.05
 
-# Organ outlines in art units; a closed smooth curve runs through the points.
+# The organs are drawn in private "art units", a box about 100 wide and 80
+# high (x right, y up; picture left is the patient's right), and then scaled
+# into whatever room the labels leave. A closed smooth curve runs through the
+# points of each outline.
 LIVER = (
     (2.5, 64.0), (5.0, 72.0), (13.0, 77.5), (26.0, 80.0), (42.0, 79.5),
     (55.0, 77.0), (64.0, 73.0), (69.0, 69.0), (63.0, 66.5), (54.0, 63.5),
@@ -135,7 +136,7 @@ MIN_FONT_SIZE = 6.0
 # The second value says whether a word too long for that width may be cut in
 # two with a hyphen (a last resort for long compound words).
 WRAP_OPTIONS = (
-    (None, False), (0.3, False), (0.24, False), (0.18, False), (0.12, False),
+    (None, False), (0.3, False), (0.24, False), (0.18, False), (0.14, False),
     (0.24, True), (0.18, True),
 )
 # Words longer than this share of the width are always cut, so nothing overflows.
@@ -143,7 +144,7 @@ HARD_WRAP_SHARE = 0.4
 # How much bigger the organs must get to be worth ragged labels, an extra
 # line or a word cut in two.
 ALIGNED_BONUS = 1.1
-WRAP_COST = 0.97
+WRAP_COST = 0.94
 HYPHEN_COST = 0.8
 # The art may not shrink below this share of the width before the type does.
 MIN_ART_SHARE = 0.25
@@ -153,12 +154,11 @@ MIN_ART_SHARE = 0.25
 class _Label:
     part: str
     lines: list[str]
-    width: float
-    anchors: tuple[tuple[float, float], ...]
+    width: float  # of the widest line
     side: str
+    anchors: tuple[tuple[float, float], ...]
     anchor: tuple[float, float] = (0.0, 0.0)  # the one of anchors the leader ends at
-    text_width: float = 0.0
-    center: float = 0.0
+    center: float = 0.0  # height of the middle of the text block
     x: float = 0.0  # left edge of the text block
 
 
@@ -181,10 +181,22 @@ def pancreas_drawing(
     font_size: float,
     ink: str = "#1a1a1a",
 ) -> Drawing:
+    """The picture, width points wide and ASPECT times as high, labels in both margins.
+
+    Labels keep font_size and wrap (evenly, at word breaks) as the organs
+    shrink to make room; only if the organs would end up narrower than
+    MIN_ART_SHARE of the width is the type made smaller, and a drawing too
+    small for any label shows the organs alone. Empty or None labels are
+    skipped; a part name not in PART_NAMES is an error.
+    """
+    unknown = sorted(set(labels) - set(PART_NAMES))
+    if unknown:
+        raise ValueError(f"unknown part name(s) {unknown}; expected some of {PART_NAMES}")
     width = float(width)
     height = width * ASPECT
     ink_color = HexColor(ink)
-    texts = {part: " ".join(str(text).split()) for part, text in labels.items() if part in ANCHORS}
+    texts = {part: " ".join(str(text).split()) for part, text in labels.items()
+             if text is not None}
     texts = {part: text for part, text in texts.items() if text}
 
     organs = _organ_geometry()
@@ -202,10 +214,11 @@ def pancreas_drawing(
 
 
 def _organ_geometry():
-    """Every painted shape, back to front, as (part, kind, art points, fill, outline pt).
+    """Every painted shape, back to front, as (part, kind, art points, colour, line pt).
 
-    kind "smooth" is a closed curve through the points, "polygon" a tube
-    outline already traced finely, "line" an open curve with no fill.
+    kind "smooth" is a closed curve through the points and "polygon" a tube
+    outline already traced finely, both filled with the colour; "line" is an
+    open curve drawn in the colour, "dashed" one drawn dashed in ink.
     """
     duodenum = _tube_outline(DUODENUM_LINE, DUODENUM_RADII, caps=(False, True))
     return [
@@ -238,7 +251,8 @@ def _centripetal(p0, p1, p2, p3, t):
     u = t1 + (t2 - t1) * t
 
     def mix(a, b, ta, tb):
-        return tuple(((tb - u) * pa + (u - ta) * pb) / (tb - ta) for pa, pb in zip(a, b))
+        return tuple(((tb - u) * pa + (u - ta) * pb) / (tb - ta)
+                     for pa, pb in zip(a, b, strict=True))
 
     a1, a2, a3 = mix(p0, p1, 0.0, t1), mix(p1, p2, t1, t2), mix(p2, p3, t2, t3)
     b1, b2 = mix(a1, a2, 0.0, t2), mix(a2, a3, t1, t3)
@@ -275,7 +289,7 @@ def _tube_outline(points, radii, caps=(True, True)):
         else:
             widths.append(radii[i] + (radii[i + 1] - radii[i]) * frac / steps_per_segment)
     left, right = [], []
-    for k, ((x, y), r) in enumerate(zip(centre, widths)):
+    for k, ((x, y), r) in enumerate(zip(centre, widths, strict=True)):
         xa, ya = centre[max(k - 1, 0)]
         xb, yb = centre[min(k + 1, len(centre) - 1)]
         length = math.hypot(xb - xa, yb - ya) or 1.0
@@ -305,9 +319,7 @@ class _Silhouette:
     """Answers: how far in from each side is the art free at a given height?"""
 
     def __init__(self, organs):
-        points = []
-        for _, kind, shape, *_ in organs:
-            points.extend(_smooth_samples(shape) if kind == "smooth" else shape)
+        points = [p for _, shape in _filled_outlines(organs) for p in shape]
         points.sort(key=lambda p: p[1])
         self._ys = [p[1] for p in points]
         self._xs = [p[0] for p in points]
@@ -320,6 +332,12 @@ class _Silhouette:
         """Leftmost and rightmost art x between two heights, or None if nothing is there."""
         xs = self._xs[bisect_left(self._ys, y_low):bisect_right(self._ys, y_high)]
         return (min(xs), max(xs)) if xs else None
+
+
+def _filled_outlines(organs):
+    """(part, finely traced outline) for every filled shape, back to front."""
+    return [(part, _smooth_samples(points) if kind == "smooth" else points)
+            for part, kind, points, *_ in organs if kind in ("smooth", "polygon")]
 
 
 # --- labels ---------------------------------------------------------------
@@ -338,33 +356,41 @@ def _best_layout(width, height, texts, font_name, font_size, silhouette) -> _Lay
             if lines in tried:
                 continue
             tried.append(lines)
+            blocks = {
+                part: (part_lines, max(stringWidth(line, font_name, size) for line in part_lines))
+                for part, part_lines in lines.items()
+            }
             extra_lines = sum(len(part_lines) - 1 for part_lines in lines.values())
             cuts = sum(line.endswith("-") for part_lines in lines.values() for line in part_lines)
             for aligned in ((True, True), (True, False), (False, True), (False, False)):
-                layout = _largest_fit(width, height, lines, font_name, size, silhouette, aligned)
+                layout = _largest_fit(width, height, blocks, size, silhouette, aligned)
                 if layout is None:
                     continue
                 score = (layout.scale * ALIGNED_BONUS ** sum(aligned)
                          * WRAP_COST ** extra_lines * HYPHEN_COST ** cuts)
                 if score > best_score:
                     best, best_score = layout, score
-        if best and (best.scale * ART_W >= MIN_ART_SHARE * width or size <= MIN_FONT_SIZE):
+        art_width = best.scale * (silhouette.right - silhouette.left) if best else 0.0
+        if best and (art_width >= MIN_ART_SHARE * width or size <= MIN_FONT_SIZE):
             return best
         if size <= MIN_FONT_SIZE:
             # Even the smallest type cannot share the width; show the organs alone.
-            return _largest_fit(width, height, {}, font_name, size, silhouette, (True, True))
+            return _largest_fit(width, height, {}, size, silhouette, (True, True))
         size = max(MIN_FONT_SIZE, size - 0.5)
 
 
-def _largest_fit(width, height, lines, font_name, size, silhouette, aligned) -> _Layout | None:
-    """Search for the largest art scale at which every label still fits."""
+def _largest_fit(width, height, blocks, size, silhouette, aligned) -> _Layout | None:
+    """Search for the largest art scale at which every label still fits.
+
+    blocks maps part -> (lines, width of the widest line).
+    """
     top = min((width - 2 * EDGE_PT) / (silhouette.right - silhouette.left),
               (height - 2 * EDGE_PT) / (silhouette.top - silhouette.bottom))
-    best = _try_scale(top, width, height, lines, font_name, size, silhouette, aligned)
+    best = _try_scale(top, width, height, blocks, size, silhouette, aligned)
     low, high = 0.0, top
     for _ in range(0 if best else 16):
         mid = (low + high) / 2
-        layout = _try_scale(mid, width, height, lines, font_name, size, silhouette, aligned)
+        layout = _try_scale(mid, width, height, blocks, size, silhouette, aligned)
         if layout:
             best, low = layout, mid
         else:
@@ -381,7 +407,7 @@ def _side_gap(size: float) -> float:
     return 1.2 * size
 
 
-def _try_scale(scale, width, height, lines, font_name, size, silhouette, aligned) -> _Layout | None:
+def _try_scale(scale, width, height, blocks, size, silhouette, aligned) -> _Layout | None:
     """Place the labels for one art scale, or None if they do not fit.
 
     aligned says, for the left and the right margin, whether its labels share
@@ -392,11 +418,9 @@ def _try_scale(scale, width, height, lines, font_name, size, silhouette, aligned
     leading = 1.2 * size
     y0 = (height - (silhouette.top + silhouette.bottom) * scale) / 2
     labels = [
-        _Label(part=part, lines=part_lines,
-               width=max(stringWidth(line, font_name, size) for line in part_lines),
-               text_width=max(stringWidth(line, font_name, size) for line in part_lines),
-               anchors=ANCHORS[part][1], side=ANCHORS[part][0])
-        for part, part_lines in lines.items()
+        _Label(part=part, lines=part_lines, width=text_width,
+               side=ANCHORS[part][0], anchors=ANCHORS[part][1])
+        for part, (part_lines, text_width) in blocks.items()
     ]
     for side in ("left", "right"):
         if not _stack([lb for lb in labels if lb.side == side], y0, scale, height, leading, size):
@@ -411,37 +435,39 @@ def _try_scale(scale, width, height, lines, font_name, size, silhouette, aligned
                                    (label.center + block / 2 - y0) / scale + clearance)
         # Where nothing is drawn at a label's height it still keeps clear of the art's box.
         reach[label.part] = extent or (silhouette.left, silhouette.right)
+    # A slot is the room a label claims beside the art: as wide as its text, or
+    # in an aligned margin as wide as the widest text there, all at one edge.
+    slot = {lb.part: lb.width for lb in labels}
     left = [lb for lb in labels if lb.side == "left"]
     right = [lb for lb in labels if lb.side == "right"]
     if aligned[0] and left:
         inner = min(reach[lb.part][0] for lb in left)
         widest = max(lb.width for lb in left)
         for lb in left:
-            reach[lb.part] = (inner, reach[lb.part][1])
-            lb.width, lb.text_width = widest, lb.width
+            reach[lb.part], slot[lb.part] = (inner, reach[lb.part][1]), widest
     if aligned[1] and right:
         inner = max(reach[lb.part][1] for lb in right)
         widest = max(lb.width for lb in right)
         for lb in right:
-            reach[lb.part] = (reach[lb.part][0], inner)
-            lb.width, lb.text_width = widest, lb.width
+            reach[lb.part], slot[lb.part] = (reach[lb.part][0], inner), widest
 
     # The art may slide sideways between the tightest label on each side.
     lowest_x0 = max([EDGE_PT - silhouette.left * scale]
-                    + [lb.width + gap - reach[lb.part][0] * scale for lb in left])
+                    + [TEXT_EDGE_PT + slot[lb.part] + gap - reach[lb.part][0] * scale
+                       for lb in left])
     highest_x0 = min([width - EDGE_PT - silhouette.right * scale]
-                     + [width - lb.width - gap - reach[lb.part][1] * scale for lb in right])
+                     + [width - TEXT_EDGE_PT - slot[lb.part] - gap - reach[lb.part][1] * scale
+                        for lb in right])
     if lowest_x0 > highest_x0 + 1e-9:
         return None
     x0 = (lowest_x0 + highest_x0) / 2
 
     for label in labels:
-        # Text sits against the organ side of its slot, so leaders start in a tidy line.
+        # Text sits on the organ side of its slot, so leaders start in a tidy line.
         if label.side == "left":
-            label.x = x0 + reach[label.part][0] * scale - gap - label.text_width
+            label.x = x0 + reach[label.part][0] * scale - gap - label.width
         else:
             label.x = x0 + reach[label.part][1] * scale + gap
-        label.width = label.text_width
 
     layout = _Layout(size=size, scale=scale, x0=x0, y0=y0, labels=labels)
     if _leaders_cross_labels(layout):
@@ -463,15 +489,15 @@ def _stack(labels, y0, scale, height, leading, size) -> bool:
     labels.sort(key=lambda lb: -lb.anchor[1])
     heights = [len(lb.lines) * leading for lb in labels]
     offsets = [0.0]
-    for above, below in zip(heights, heights[1:]):
+    for above, below in zip(heights, heights[1:], strict=False):
         offsets.append(offsets[-1] + (above + below) / 2 + _label_gap(size))
-    top_limit = height - heights[0] / 2
-    bottom_limit = offsets[-1] + heights[-1] / 2
+    top_limit = height - TEXT_EDGE_PT - heights[0] / 2
+    bottom_limit = TEXT_EDGE_PT + offsets[-1] + heights[-1] / 2
     if bottom_limit > top_limit + 1e-9:
         return False
 
     pools: list[list[float]] = []  # running [weighted sum, weight, count] of merged labels
-    for label, offset in zip(labels, offsets):
+    for label, offset in zip(labels, offsets, strict=True):
         weight = LABEL_WEIGHTS.get(label.part, 1.0)
         pools.append([(y0 + label.anchor[1] * scale + offset) * weight, weight, 1])
         while len(pools) > 1 and pools[-2][0] / pools[-2][1] < pools[-1][0] / pools[-1][1]:
@@ -480,7 +506,7 @@ def _stack(labels, y0, scale, height, leading, size) -> bool:
             pools[-1][1] += weight
             pools[-1][2] += count
     fitted = [total / weight for total, weight, count in pools for _ in range(count)]
-    for label, value, offset in zip(labels, fitted, offsets):
+    for label, value, offset in zip(labels, fitted, offsets, strict=True):
         label.center = min(max(value, bottom_limit), top_limit) - offset
     return True
 
@@ -503,12 +529,23 @@ def _label_box(label: _Label, layout: _Layout) -> tuple[float, float, float, flo
 
 
 def _leaders_cross_labels(layout: _Layout) -> bool:
-    for label in layout.labels:
-        start, end = _leader_ends(label, layout)
+    """Does any leader line run through another label or cross another leader?"""
+    leaders = [(label, *_leader_ends(label, layout)) for label in layout.labels]
+    for i, (label, start, end) in enumerate(leaders):
         for other in layout.labels:
             if other is not label and _segment_hits_box(start, end, _label_box(other, layout)):
                 return True
+        for _, other_start, other_end in leaders[i + 1:]:
+            if _segments_cross(start, end, other_start, other_end):
+                return True
     return False
+
+
+def _segments_cross(a, b, c, d) -> bool:
+    def turn(p, q, r):
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    return turn(a, b, c) * turn(a, b, d) < 0 and turn(c, d, a) * turn(c, d, b) < 0
 
 
 def _segment_hits_box(start, end, box) -> bool:
@@ -533,7 +570,7 @@ def _segment_hits_box(start, end, box) -> bool:
 
 
 def _wrap(text, font_name, size, soft_width, hard_width, cut_words=False) -> list[str]:
-    """Greedy word wrap at soft_width, never wider than hard_width.
+    """Fewest lines no wider than soft_width (or the longest word), evenly filled.
 
     A word wider than hard_width is cut into pieces with hyphens; with
     cut_words a word wider than soft_width is cut into two even halves.
@@ -550,14 +587,41 @@ def _wrap(text, font_name, size, soft_width, hard_width, cut_words=False) -> lis
         else:
             words.append(word)
     limit = max(min(soft_width, hard_width), max(width_of(word) for word in words))
-    lines: list[str] = []
-    for word in words:
-        joined = f"{lines[-1]} {word}" if lines else word
-        if lines and not lines[-1].endswith("-") and width_of(joined) <= limit:
-            lines[-1] = joined
-        else:
-            lines.append(word)
-    return lines
+    for count in range(1, len(words) + 1):
+        lines = _even_lines(words, count, width_of)
+        if lines and max(width_of(line) for line in lines) <= limit:
+            return lines
+    return words
+
+
+def _even_lines(words, count, width_of) -> list[str] | None:
+    """Split words into count lines with the narrowest widest line, or None if impossible.
+
+    Even lines read better than a full first line and an orphan word; a line
+    must end after a hyphenated piece.
+    """
+    def line_of(i, j):
+        if any(word.endswith("-") for word in words[i:j - 1]):
+            return None
+        return " ".join(words[i:j])
+
+    @cache
+    def best(start, lines_left):
+        if lines_left == 1:
+            line = line_of(start, len(words))
+            return None if line is None else (width_of(line), (line,))
+        result = None
+        for end in range(start + 1, len(words) - lines_left + 2):
+            line, rest = line_of(start, end), best(end, lines_left - 1)
+            if line is None or rest is None:
+                continue
+            candidate = (max(width_of(line), rest[0]), (line, *rest[1]))
+            if result is None or candidate[0] < result[0]:
+                result = candidate
+        return result
+
+    found = best(0, count)
+    return list(found[1]) if found else None
 
 
 def _cut_word(word, width_of, limit) -> list[str]:
@@ -597,9 +661,7 @@ def _good_cut(word: str, i: int) -> bool:
 
 def _choose_anchors(layout: _Layout, organs) -> None:
     """Pick, per label, the anchor whose leader crosses the least of other organs."""
-    filled = [(part, _smooth_samples(points) if kind == "smooth" else points)
-              for part, kind, points, *_ in organs if kind in ("smooth", "polygon")]
-    filled.reverse()  # front first, so the first hit is the organ that is seen
+    filled = _filled_outlines(organs)[::-1]  # front first: the first hit is the organ seen
 
     def seen_part(x, y):
         return next((part for part, polygon in filled if _inside(polygon, x, y)), None)
@@ -609,7 +671,8 @@ def _choose_anchors(layout: _Layout, organs) -> None:
         art_start = ((start[0] - layout.x0) / layout.scale, (start[1] - layout.y0) / layout.scale)
         steps = max(int(math.dist(art_start, label.anchor) * 2), 2)
         points = (
-            [a + (b - a) * k / steps for a, b in zip(art_start, label.anchor)] for k in range(steps)
+            [a + (b - a) * k / steps for a, b in zip(art_start, label.anchor, strict=True)]
+            for k in range(steps)
         )
         return sum(seen_part(x, y) not in (None, label.part) for x, y in points)
 
@@ -676,7 +739,7 @@ def _smooth_samples(points, steps=10):
             t = k / steps
             samples.append(tuple(
                 (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t ** 3 * d
-                for a, b, c, d in zip(start, c1, c2, end)
+                for a, b, c, d in zip(start, c1, c2, end, strict=True)
             ))
         start = end
     return samples

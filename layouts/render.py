@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 from dataclasses import dataclass
+from functools import cache
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -105,6 +106,12 @@ def _notes_page(handout: model.Handout, job: Job, styles: Styles) -> list:
             Paragraph(to_markup(job.phrases.notes_intro), styles.body),
             AnswerLines(lines, styles, f"{handout.topic}.spare_notes",
                         plain(job.phrases.notes_heading))]
+
+
+@cache
+def _pancreas(width: float, labels: tuple, font_size: float):
+    # Fitting the labels takes a search; the handout and the packet share the result.
+    return pancreas_drawing(width, dict(labels), BODY, font_size, "#1a1a1a")
 
 
 def attach_headings(story: list) -> list:
@@ -209,7 +216,7 @@ class HandoutStory:
         if isinstance(block, model.Picture):
             labels = {part: plain(getattr(block.labels, part)) for part in model.PICTURE_PARTS
                       if getattr(block.labels, part)}
-            drawing = pancreas_drawing(s.text_width, labels, BODY, s.body.fontSize, "#1a1a1a")
+            drawing = _pancreas(s.text_width, tuple(labels.items()), s.body.fontSize)
             return [KeepTogether([drawing, self.para(f"**{plain(block.caption)}**"),
                                   self.para(block.how_to_use)])]
         if isinstance(block, model.Blanks):

@@ -82,7 +82,8 @@ def main(argv=None) -> int:
         print(f"make_pdfs.py: build failed: {e}", file=sys.stderr)
         return EXIT_BUILD
     except KeyboardInterrupt:
-        print("make_pdfs.py: stopped; earlier files are unchanged", file=sys.stderr)
+        print("make_pdfs.py: stopped; each file is either as it was or complete and new, "
+              "so run again to finish", file=sys.stderr)
         return EXIT_BUILD
     for problem in outcome.problems:
         print(problem, file=sys.stderr)

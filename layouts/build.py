@@ -94,8 +94,9 @@ def _load_language(folder: Path, lang: str, problems: Problems) -> model.Languag
     known = (*_SPECIAL_FILES, *model.TOPICS)
     for extra in sorted(folder.glob("*.yaml")):
         if extra.stem not in known:
+            files = [f"{k}.yaml" for k in known]
             problems.error(extra, 0, 0, f"'{extra.name}' is not a file this tool reads"
-                           f"{did_you_mean(extra.stem, known) or '; the files are ' + ', '.join(k + '.yaml' for k in known)}")
+                           f"{did_you_mean(extra.name, files) or '; the files are ' + ', '.join(files)}")
     loaded = {}
     for name in known:
         path = folder / f"{name}.yaml"
@@ -326,8 +327,8 @@ def write_all(out: Path, files, preview: bool = False) -> list[dict]:
                 entries.append(entry)
             write_manifest(out, entries)
     except OSError as e:
-        raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); nothing "
-                           "earlier was changed except the files listed before this line") from e
+        raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); each "
+                           "earlier file is either as it was or complete and new") from e
     return entries
 
 

@@ -1,0 +1,374 @@
+"""The command line as scripts and CI use it (DESIGN.md part 2).
+
+Exit codes (0 built, 1 content errors, 2 usage errors, 3 I/O failure), `--check` writing nothing,
+`--strict`, the narrowing options and the exact output paths they produce, and the manifest:
+exactly the files the run wrote, sorted by path, with path/topic/lang/paper/edition/pages/sha256
+that match the files themselves, and no timestamps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import ROOT, TOPICS, run_cli
+
+REQUIRED_KEYS = {"path", "topic", "lang", "paper", "edition", "pages", "sha256"}
+LANG_FOLDER = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}|\bD:\d{8}")
+
+
+def languages_in(src: Path) -> list[str]:
+    """The language folders the tool builds by default: those holding YAML files."""
+    return sorted(d.name for d in src.iterdir()
+                  if d.is_dir() and LANG_FOLDER.fullmatch(d.name) and any(d.glob("*.yaml")))
+
+
+def files_under(out: Path) -> dict[str, bytes]:
+    """Every file below `out`, by path relative to it (posix), with its bytes."""
+    if not out.exists():
+        return {}
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file()}
+
+
+def expected_paths(langs, papers, editions, topics) -> set[str]:
+    return {f"{lang}/{paper}/{edition}/{name}.pdf"
+            for lang in langs for paper in papers for edition in editions
+            for name in (*topics, "packet")}
+
+
+def read_manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def assert_no_traceback(result) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stdout, result.stdout
+
+
+def assert_manifest_matches_files(out: Path) -> list[dict]:
+    """The manifest's shape, order and every sha256 and page count, checked against the files."""
+    manifest = read_manifest(out)
+    assert set(manifest) == {"files"}, f"unexpected top-level keys: {sorted(manifest)}"
+    entries = manifest["files"]
+    paths = [e["path"] for e in entries]
+    assert paths == sorted(paths), "manifest entries are not sorted by path"
+    assert len(paths) == len(set(paths)), f"a path is listed twice: {paths}"
+    for entry in entries:
+        assert REQUIRED_KEYS <= set(entry), f"missing keys in {entry}"
+        assert entry["path"] == (f"{entry['lang']}/{entry['paper']}/{entry['edition']}/"
+                                 f"{entry['topic']}.pdf"), entry
+        data = (out / entry["path"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
+        assert entry["pages"] == len(pypdf.PdfReader(out / entry["path"]).pages), entry["path"]
+    return entries
+
+
+def assert_no_timestamps(value, where="manifest") -> None:
+    """No key that names a time, and no value that looks like a date-time."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert not re.search(r"time|date|created|generated|built_at", key, re.I), \
+                f"{where}: key '{key}' looks like a timestamp"
+            assert_no_timestamps(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            assert_no_timestamps(item, f"{where}[{index}]")
+    elif isinstance(value, str):
+        assert not TIMESTAMP.search(value), f"{where}: '{value}' looks like a timestamp"
+
+
+def add_question(content: Path, topic: str = "diagnosis", count: int = 1) -> None:
+    """Give a handout more than seven questions: a warning, not an error."""
+    path = content / "en" / f"{topic}.yaml"
+    text = path.read_text(encoding="utf-8")
+    extra = "".join(f"  - Is there anything else I should ask, number {n}?\n"
+                    for n in range(count))
+    path.write_text(text.replace("questions:\n", "questions:\n" + extra, 1), encoding="utf-8")
+    assert extra in path.read_text(encoding="utf-8")
+
+
+# ---- exit codes ---------------------------------------------------------------------------------
+
+def test_full_build_writes_exactly_the_documented_paths(built):
+    """The shared build (both editions, letter and a4) exits 0 and writes only what it should."""
+    on_disk = set(files_under(built))
+    expected = expected_paths(languages_in(ROOT / "handouts"), ["letter", "a4"],
+                              ["standard", "large-print"], TOPICS)
+    assert "en/letter/standard/packet.pdf" in expected
+    assert on_disk == expected | {"manifest.json"}
+    entries = assert_manifest_matches_files(built)
+    assert {e["path"] for e in entries} == expected
+    assert_no_timestamps(read_manifest(built))
+
+
+def test_no_arguments_builds_everything_on_the_clinic_paper_into_build(tmp_path):
+    """`python make_pdfs.py` alone: handouts/ -> build/, both editions, clinic.yaml's paper."""
+    shutil.copytree(ROOT / "handouts", tmp_path / "handouts")
+    clinic = tmp_path / "handouts" / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    assert re.search(r"^paper: letter\s*$", text, re.M), "shipped clinic.yaml should say letter"
+    clinic.write_text(re.sub(r"^paper: letter", "paper: a4", text, flags=re.M), encoding="utf-8")
+
+    result = run_cli(cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    assert set(files_under(tmp_path / "build")) == (
+        expected_paths(languages_in(tmp_path / "handouts"), ["a4"], ["standard", "large-print"],
+                       TOPICS) | {"manifest.json"})
+
+
+def test_content_error_exits_1_and_writes_nothing(content, tmp_path):
+    path = content / "en" / "follow-up.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("review_every_months: 12", "review_every_months: often", 1),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+
+    result = run_cli("--src", content, "--out", out)
+
+    assert result.returncode == 1, result.stderr
+    assert_no_traceback(result)
+    assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: error: .*whole number", result.stderr,
+                     re.M), result.stderr
+    assert files_under(out) == {}
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--topic", "nope"], "nope"),
+    (["--lang", "xx"], "xx"),
+    (["--edition", "huge-print"], "huge-print"),
+    (["--paper", "b5"], "b5"),
+    (["--no-such-option"], "no-such-option"),
+    (["--src", "{tmp}/missing"], "missing"),
+], ids=["topic", "lang", "edition", "paper", "option", "src"])
+def test_usage_errors_exit_2_and_write_nothing(args, phrase, tmp_path):
+    out = tmp_path / "out"
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+
+    result = run_cli(*args, "--out", out)
+
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert_no_traceback(result)
+    assert phrase in result.stderr
+    assert "error" in result.stderr
+    assert not out.exists()
+
+
+def test_out_under_a_regular_file_exits_3(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("just a file\n")
+
+    result = run_cli("--out", blocker / "build", "--edition", "standard", "--topic", "diagnosis",
+                     "--lang", "en")
+
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert_no_traceback(result)
+    assert str(blocker) in result.stderr
+    assert blocker.read_text() == "just a file\n"
+
+
+def test_target_occupied_by_a_folder_exits_3_and_leaves_no_temporary_file(tmp_path):
+    """An I/O failure in the middle of writing: exit 3, and no temporary file is left behind."""
+    out = tmp_path / "out"
+    (out / "en" / "letter" / "standard" / "packet.pdf").mkdir(parents=True)
+
+    result = run_cli("--out", out, "--edition", "standard", "--paper", "letter",
+                     "--topic", "diagnosis", "--lang", "en")
+
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    assert_no_traceback(result)
+    assert "packet.pdf" in result.stderr
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".partial-")
+                 or p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+# ---- --check and --strict -----------------------------------------------------------------------
+
+def test_check_on_shipped_content_exits_0_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+
+    result = run_cli("--check", "--out", out)
+
+    assert result.returncode == 0, result.stderr
+    assert_no_traceback(result)
+    assert " error:" not in result.stderr
+    assert not out.exists()
+
+
+def test_check_leaves_an_existing_build_untouched(tmp_path, content):
+    out = tmp_path / "out"
+    assert run_cli("--src", content, "--out", out, "--edition", "standard",
+                   "--topic", "diagnosis", "--lang", "en").returncode == 0
+    before = files_under(out)
+    add_question(content)  # different content, so a write would show
+
+    result = run_cli("--src", content, "--out", out, "--check", "--lang", "en")
+
+    assert result.returncode == 0, result.stderr
+    assert files_under(out) == before
+
+
+def test_check_reports_content_errors_with_exit_1(content, tmp_path):
+    path = content / "en" / "treatments.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'last_reviewed: "2026-11-01"', "last_reviewed: 2026-13-45", 1), encoding="utf-8")
+
+    result = run_cli("--src", content, "--out", tmp_path / "out", "--check")
+
+    assert result.returncode == 1
+    assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: error: .*YYYY-MM-DD", result.stderr,
+                     re.M), result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_warnings_build_without_strict(content, tmp_path):
+    add_question(content)
+    out = tmp_path / "out"
+
+    result = run_cli("--src", content, "--out", out, "--edition", "standard",
+                     "--topic", "diagnosis", "--lang", "en")
+
+    assert result.returncode == 0, result.stderr
+    path = content / "en" / "diagnosis.yaml"
+    assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: warning: .*questions", result.stderr,
+                     re.M), result.stderr
+    assert set(files_under(out)) == expected_paths(["en"], ["letter"], ["standard"],
+                                                   ["diagnosis"]) | {"manifest.json"}
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["build", "check"])
+def test_strict_turns_warnings_into_a_failure(content, tmp_path, check):
+    add_question(content)
+    out = tmp_path / "out"
+
+    result = run_cli("--src", content, "--out", out, "--strict", "--edition", "standard",
+                     "--topic", "diagnosis", "--lang", "en", *(["--check"] if check else []))
+
+    assert result.returncode == 1, result.stderr
+    assert_no_traceback(result)
+    assert "questions" in result.stderr
+    assert not out.exists()
+
+
+def test_strict_passes_clean_content(tmp_path):
+    result = run_cli("--check", "--strict", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+
+
+# ---- narrowing and paths ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, langs, papers, editions, topics", [
+    (["--topic", "diagnosis", "--edition", "standard", "--lang", "en"],
+     ["en"], ["letter"], ["standard"], ["diagnosis"]),
+    (["--topic", "treatments", "--topic", "diagnosis", "--edition", "large-print",
+      "--paper", "a4", "--lang", "en"],
+     ["en"], ["a4"], ["large-print"], ["diagnosis", "treatments"]),
+    (["--topic", "follow-up", "--paper", "a4", "--paper", "letter", "--lang", "en"],
+     ["en"], ["a4", "letter"], ["standard", "large-print"], ["follow-up"]),
+    (["--edition", "standard", "--edition", "large-print", "--topic", "staging-and-grading",
+      "--lang", "en"],
+     ["en"], ["letter"], ["standard", "large-print"], ["staging-and-grading"]),
+], ids=["one-topic", "two-topics-a4", "two-papers", "two-editions"])
+def test_narrowing_options_write_exactly_the_expected_paths(tmp_path, args, langs, papers,
+                                                            editions, topics):
+    out = tmp_path / "out"
+
+    result = run_cli("--out", out, *args)
+
+    assert result.returncode == 0, result.stderr
+    expected = expected_paths(langs, papers, editions, topics)
+    assert set(files_under(out)) == expected | {"manifest.json"}
+    entries = assert_manifest_matches_files(out)
+    assert {e["path"] for e in entries} == expected
+    assert f"wrote {len(expected)} PDF(s)" in result.stdout
+
+
+def test_repeating_edition_or_paper_does_not_repeat_the_work(tmp_path):
+    """`--edition standard --edition standard` is one edition: each file written and listed once."""
+    out = tmp_path / "out"
+
+    result = run_cli("--out", out, "--topic", "diagnosis", "--topic", "diagnosis",
+                     "--edition", "standard", "--edition", "standard",
+                     "--paper", "a4", "--paper", "a4", "--lang", "en")
+
+    assert result.returncode == 0, result.stderr
+    paths = [e["path"] for e in read_manifest(out)["files"]]
+    assert paths == ["en/a4/standard/diagnosis.pdf", "en/a4/standard/packet.pdf"], paths
+    assert "wrote 2 PDF(s)" in result.stdout, result.stdout
+
+
+def test_repeating_lang_builds_that_language_once(tmp_path):
+    out = tmp_path / "out"
+
+    result = run_cli("--out", out, "--topic", "diagnosis", "--edition", "standard",
+                     "--paper", "a4", "--lang", "en", "--lang", "en")
+
+    assert result.returncode == 0, result.stderr
+    paths = [e["path"] for e in read_manifest(out)["files"]]
+    assert paths == ["en/a4/standard/diagnosis.pdf", "en/a4/standard/packet.pdf"], paths
+
+
+def test_packet_holds_the_selected_topics_in_design_order(tmp_path):
+    """Asked for treatments then diagnosis, the packet still runs diagnosis, then treatments."""
+    out = tmp_path / "out"
+    result = run_cli("--out", out, "--topic", "treatments", "--topic", "diagnosis",
+                     "--edition", "standard", "--paper", "letter", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    folder = out / "en" / "letter" / "standard"
+    titles = [pypdf.PdfReader(folder / f"{t}.pdf").metadata.title
+              for t in ("diagnosis", "treatments")]
+    assert all(titles), titles
+    packet = pypdf.PdfReader(folder / "packet.pdf")
+    assert [item.title for item in packet.outline] == titles
+    # Each handout starts on an odd page, so the packet has at least the handouts' pages.
+    pages = sum(len(pypdf.PdfReader(folder / f"{t}.pdf").pages)
+                for t in ("diagnosis", "treatments"))
+    assert len(packet.pages) >= pages
+
+
+# ---- the manifest -------------------------------------------------------------------------------
+
+def test_manifest_lists_only_what_this_run_wrote(tmp_path):
+    out = tmp_path / "out"
+    assert run_cli("--out", out, "--edition", "standard", "--lang", "en").returncode == 0
+    first = {e["path"] for e in read_manifest(out)["files"]}
+    assert first == expected_paths(["en"], ["letter"], ["standard"], TOPICS)
+
+    result = run_cli("--out", out, "--edition", "standard", "--topic", "follow-up", "--lang", "en")
+
+    assert result.returncode == 0, result.stderr
+    entries = assert_manifest_matches_files(out)
+    assert [e["path"] for e in entries] == ["en/letter/standard/follow-up.pdf",
+                                            "en/letter/standard/packet.pdf"]
+    assert {e["topic"] for e in entries} == {"follow-up", "packet"}
+    # The earlier files are still there, just not listed.
+    assert set(files_under(out)) == first | {"manifest.json"}
+
+
+def test_manifest_entries_describe_their_files(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("--out", out, "--edition", "large-print", "--paper", "a4",
+                     "--topic", "staging-and-grading", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+
+    entries = assert_manifest_matches_files(out)
+
+    by_topic = {e["topic"]: e for e in entries}
+    assert set(by_topic) == {"staging-and-grading", "packet"}
+    for entry in entries:
+        assert (entry["lang"], entry["paper"], entry["edition"]) == ("en", "a4", "large-print")
+        assert isinstance(entry["pages"], int) and entry["pages"] >= 1
+        assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+    assert_no_timestamps(read_manifest(out))
+    raw = (out / "manifest.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in raw, "the manifest should hold paths relative to --out"

@@ -54,15 +54,16 @@ def field_catalog(spots: list[FieldSpot]) -> dict[str, Field]:
     return catalog
 
 
-def _columns(line: str) -> list[int]:
-    """The 1-based character column where each comma-separated cell of a line starts."""
-    starts, quoted = [1], False
-    for index, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            starts.append(index + 2)
-    return starts
+def _cell_places(lines: list[str], first: int, last: int) -> list[tuple[int, int]]:
+    """The (line, column) where each cell of a record starts; a record may span lines."""
+    places, quoted = [(first, 1)], False
+    for number in range(first, last + 1):
+        for index, char in enumerate(lines[number - 1] if number <= len(lines) else ""):
+            if char == '"':
+                quoted = not quoted
+            elif char == "," and not quoted:
+                places.append((number, index + 2))
+    return places
 
 
 def read_patients(path: Path, catalog: dict[str, Field], problems: Problems,
@@ -96,11 +97,11 @@ def read_patients(path: Path, catalog: dict[str, Field], problems: Problems,
     for full in catalog:
         short_names.setdefault(full.split(".", 1)[1], []).append(full)
     targets: list[list[str] | None] = []
-    header_columns = _columns(lines[0]) if lines else []
+    header_places = _cell_places(lines, 1, 1)
     id_index = None
     for index, column in enumerate(header):
         column = column.strip()
-        col = header_columns[index] if index < len(header_columns) else 0
+        col = header_places[index][1] if index < len(header_places) else 0
         if column == "id":
             id_index = index
             targets.append(None)
@@ -119,13 +120,15 @@ def read_patients(path: Path, catalog: dict[str, Field], problems: Problems,
         return []
     rows, seen, position = [], {}, 0
     try:
+        first = reader.line_num + 1
         for cells in reader:
-            rows_line = reader.line_num
+            # A quoted cell may hold line breaks: the record runs from `first` to line_num.
+            start, first = first, reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
-            row = _check_row(cells, targets, catalog, id_index, name, rows_line, position,
-                             _columns(lines[rows_line - 1]) if rows_line <= len(lines) else [],
-                             seen, problems)
+            start += next((i for i, line in enumerate(lines[start - 1:]) if line.strip()), 0)
+            row = _check_row(cells, targets, catalog, id_index, name, position,
+                             _cell_places(lines, start, reader.line_num), seen, problems)
             position += 1
             if row:
                 rows.append(row)
@@ -135,28 +138,31 @@ def read_patients(path: Path, catalog: dict[str, Field], problems: Problems,
     return rows
 
 
-def _check_row(cells, targets, catalog, id_index, name, line, position, columns, seen,
+def _check_row(cells, targets, catalog, id_index, name, position, places, seen,
                problems: Problems) -> PatientRow | None:
-    def where(index):
-        return columns[index] if index < len(columns) else 0
+    def error(index, message):
+        line, col = places[min(index, len(places) - 1)]
+        problems.error(name, line, col, message)
+
+    line = places[0][0]
 
     ok = True
     patient_id = cells[id_index].strip() if id_index < len(cells) else ""
     if not patient_id:
-        problems.error(name, line, where(id_index), "the id is missing; every row needs one")
+        error(id_index, "the id is missing; every row needs one")
         ok = False
     elif not _ID.match(patient_id):
-        problems.error(name, line, where(id_index), "the id may only use letters, digits, - "
+        error(id_index, "the id may only use letters, digits, - "
                        "and _ (it becomes the file name)")
         ok = False
     elif patient_id in seen:
-        problems.error(name, line, where(id_index), f"the id '{patient_id}' is already used on "
+        error(id_index, f"the id '{patient_id}' is already used on "
                        f"line {seen[patient_id]}; give each row its own id")
         ok = False
     else:
         seen[patient_id] = line
     if len(cells) > len(targets):
-        problems.error(name, line, where(len(targets)), "this row has more cells than there are "
+        error(len(targets), "this row has more cells than there are "
                        "column names; check for a stray comma")
         ok = False
     values: dict[str, str | bool] = {}
@@ -167,7 +173,7 @@ def _check_row(cells, targets, catalog, id_index, name, line, position, columns,
         for full in fields:
             value = _value(catalog[full], cell)
             if isinstance(value, str) and unprintable(value):
-                problems.error(name, line, where(index), f"the value for '{full}' has a "
+                error(index, f"the value for '{full}' has a "
                                "character no bundled font can show; retype it")
                 ok = False
                 break
@@ -175,7 +181,7 @@ def _check_row(cells, targets, catalog, id_index, name, line, position, columns,
                 field = catalog[full]
                 allowed = ("x or yes to tick it, empty or no to leave it" if field.kind ==
                            "checkbox" else "one of " + ", ".join(field.choices))
-                problems.error(name, line, where(index), f"the value for '{full}' is not "
+                error(index, f"the value for '{full}' is not "
                                f"allowed; write {allowed}")
                 ok = False
                 break

@@ -1,0 +1,605 @@
+"""Form fields of the built PDFs, read back with pypdf and measured from the PDFs' own ink.
+
+For every language in handouts/, both editions (standard, large-print) on Letter paper, every
+handout and the packet from the session `built` output: an /AcroForm whose fully qualified field
+names are `<topic>.<field>`, unique, the same in a second build in another process and in the
+manifest; field types (multi-line and single-line text, check boxes, one radio group each for
+stage and grade with the YAML's options as export values); a tooltip on every field equal to
+its question or label; every widget rectangle lying on its printed line, box or circle (as drawn
+by the page's content stream); tab order equal to reading order; blank widgets that print
+nothing (empty appearances, no borders or backgrounds, identical pixels with and without form
+drawing in pdfium); embedded form fonts; and document metadata (title, author, subject, /Lang,
+DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never from the code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import pypdf
+import pytest
+import yaml
+from pypdf.generic import BooleanObject, ContentStream, StreamObject
+
+try:  # tests/ as a plain folder on sys.path, or as a package
+    from conftest import run_cli
+    from pdf_measure import PageDrawing, measure_page
+except ImportError:  # pragma: no cover
+    from tests.conftest import run_cli
+    from tests.pdf_measure import PageDrawing, measure_page
+
+HANDOUTS = Path(__file__).resolve().parent.parent / "handouts"
+TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
+FILES = (*TOPICS, "packet")
+EDITIONS = ("standard", "large-print")
+PAPER = "letter"
+LANGS = tuple(sorted(d.name for d in HANDOUTS.iterdir()
+                     if d.is_dir() and (d / "phrases.yaml").is_file()))
+
+# Field flags (ISO 32000-1, tables 226, 228, 229), counted from bit 1.
+MULTILINE = 1 << 12    # bit 13
+RADIO = 1 << 15        # bit 16
+PUSHBUTTON = 1 << 16   # bit 17
+DRAWING = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "Do", "Tj", "TJ", "'", '"',
+            "BI", "EI", "re", "m", "l", "c"}
+ROW_TOLERANCE = 2.0    # points: widgets whose bottoms differ by this much share a row
+
+
+# ---- the YAML: what fields there should be ------------------------------------------------------
+
+def plain(text: str) -> str:
+    """Staff text as a reader sees it: no **bold** stars, spaces folded, NFC."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", str(text), flags=re.S)
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())
+
+
+@cache
+def load_yaml(lang: str, name: str) -> dict:
+    return yaml.safe_load((HANDOUTS / lang / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def clinic_name() -> str:
+    return plain(yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8"))["name"])
+
+
+def blocks(lang: str, topic: str):
+    for section in load_yaml(lang, topic)["sections"]:
+        for block in section.get("blocks") or ():
+            if isinstance(block, dict) and len(block) == 1:
+                kind, body = next(iter(block.items()))
+                if isinstance(body, dict):
+                    yield kind, body
+
+
+@cache
+def expected_fields(lang: str, topic: str) -> dict[str, tuple[str, str, bool, tuple]]:
+    """Short field name -> (kind, tooltip text, tooltip must equal it (else contain it), options).
+
+    Log cells are listed under a pattern key `re:<regex>`.
+    """
+    phrases = load_yaml(lang, "phrases")
+    found: dict[str, tuple[str, str, bool, tuple]] = {
+        "patient_name": ("text", plain(phrases["name_label"]), True, ()),
+        "date_given": ("text", plain(phrases["date_given_label"]), True, ()),
+    }
+    for kind, body in blocks(lang, topic):
+        name = body.get("name")
+        if kind == "checklist":
+            for item in body["items"]:
+                found[f"{name}_{item['name']}"] = ("checkbox", plain(item["label"]), True, ())
+                if body.get("dates"):
+                    found[f"{name}_{item['name']}_date"] = ("text", plain(item["label"]), False,
+                                                            ())
+        elif kind == "blanks":
+            for item in body["items"]:
+                found[f"{name}_{item['name']}"] = ("text", plain(item["label"]), True, ())
+        elif kind == "log":
+            for column in body["columns"]:
+                found[rf"re:{re.escape(name)}_(\d+)_{re.escape(column['name'])}"] = (
+                    "text", plain(column["label"]), False, ())
+        elif kind == "choice":
+            found[name] = ("radio", plain(body["label"]), True,
+                           tuple(str(option["name"]) for option in body["options"]))
+        elif kind == "notes":
+            found[name] = ("multiline", plain(body["label"]), True, ())
+    for number, question in enumerate(load_yaml(lang, topic)["questions"], start=1):
+        found[f"q{number}"] = ("multiline", plain(question), True, ())
+        found[f"q{number}_asked"] = ("checkbox", plain(question), False, ())
+    # The packet's spare page (so the next handout starts on an odd page) is a notes page.
+    found["spare_notes"] = ("multiline", plain(phrases["notes_heading"]), False, ())
+    return found
+
+
+def expectation(lang: str, topic: str, short: str):
+    """The expectation for a field's short name, allowing `<name>_<n>` for a split answer."""
+    table = expected_fields(lang, topic)
+    if short in table:
+        return table[short]
+    for key, value in table.items():
+        if key.startswith("re:") and re.fullmatch(key[3:], short):
+            return value
+    split = re.fullmatch(r"(.+)_(\d+)", short)
+    if split and table.get(split.group(1), ("",))[0] == "multiline":
+        return table[split.group(1)]
+    return None
+
+
+# ---- the PDFs ----------------------------------------------------------------------------------
+
+def pdf_path(built: Path, lang: str, edition: str, name: str) -> Path:
+    path = built / lang / PAPER / edition / f"{name}.pdf"
+    assert path.is_file(), f"{path} was not built"
+    return path
+
+
+@cache
+def reader(path: Path) -> pypdf.PdfReader:
+    return pypdf.PdfReader(path)
+
+
+def inherited(node, key: str, default=None):
+    while node is not None:
+        if key in node:
+            return node[key]
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    return default
+
+
+@cache
+def terminal_fields(path: Path) -> tuple[tuple[str, object, tuple], ...]:
+    """(fully qualified name, field dictionary, widget dictionaries) for every terminal field,
+    walked from /AcroForm /Fields (so duplicates are seen, unlike a dict of names)."""
+    root = reader(path).trailer["/Root"]
+    assert "/AcroForm" in root, f"{path}: no /AcroForm"
+    found = []
+
+    def walk(ref, prefix: str) -> None:
+        node = ref.get_object()
+        name = f"{prefix}.{node['/T']}" if prefix else str(node["/T"])
+        kids = [k.get_object() for k in node.get("/Kids", ())]
+        if kids and all("/T" in kid for kid in kids):
+            for kid_ref in node["/Kids"]:
+                walk(kid_ref, name)
+        else:
+            assert not any("/T" in kid for kid in kids), f"{name}: mixed field and widget kids"
+            found.append((name, node, tuple(kids) if kids else (node,)))
+
+    for ref in root["/AcroForm"]["/Fields"]:
+        walk(ref, "")
+    return tuple(found)
+
+
+def names(path: Path) -> list[str]:
+    return [name for name, _, _ in terminal_fields(path)]
+
+
+def page_widgets(path: Path) -> list[tuple[int, list]]:
+    """(page number from 1, widget annotations in /Annots order) for each page."""
+    result = []
+    for number, page in enumerate(reader(path).pages, start=1):
+        annots = [a.get_object() for a in page.get("/Annots", ())]
+        result.append((number, [a for a in annots if a.get("/Subtype") == "/Widget"]))
+    return result
+
+
+def rect(widget) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+
+
+def full_name(widget) -> str:
+    parts, node = [], widget
+    while node is not None:
+        if "/T" in node:
+            parts.append(str(node["/T"]))
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    return ".".join(reversed(parts))
+
+
+@cache
+def drawing(path: Path, number: int) -> PageDrawing:
+    return measure_page(reader(path).pages[number - 1], reader(path))
+
+
+def kind_of(node) -> str:
+    field_type = inherited(node, "/FT")
+    flags = int(inherited(node, "/Ff", 0))
+    if field_type == "/Tx":
+        return "multiline" if flags & MULTILINE else "text"
+    if field_type == "/Btn":
+        if flags & PUSHBUTTON:
+            return "pushbutton"
+        return "radio" if flags & RADIO else "checkbox"
+    return str(field_type)
+
+
+CASES = [pytest.param(lang, edition, id=f"{lang}-{edition}") for lang in LANGS
+         for edition in EDITIONS]
+
+
+# ---- names ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_every_pdf_has_a_form_with_unique_topic_qualified_names(built, lang, edition):
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        found = names(path)
+        assert found, f"{path}: the form has no fields"
+        duplicates = sorted({n for n in found if found.count(n) > 1})
+        assert not duplicates, f"{path}: field names used twice: {duplicates}"
+        topics = TOPICS if name == "packet" else (name,)
+        for field_name in found:
+            match = re.fullmatch(r"([a-z-]+)\.([a-z0-9_]+)", field_name)
+            assert match and match.group(1) in topics, f"{path}: field name {field_name!r}"
+        # pypdf's own reading agrees with the walk: every terminal field, under the same name.
+        read = reader(path).get_fields()
+        assert set(found) <= set(read), f"{path}: {set(found) - set(read)}"
+        assert set(read) - set(found) <= set(topics), f"{path}: {set(read) - set(found)}"
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_the_packet_holds_every_handouts_fields(built, lang, edition):
+    packet = set(names(pdf_path(built, lang, edition, "packet")))
+    for topic in TOPICS:
+        alone = set(names(pdf_path(built, lang, edition, topic)))
+        missing = sorted(alone - packet)
+        assert not missing, f"{topic}: fields missing from the packet: {missing}"
+        assert any(n.startswith(f"{topic}.") for n in packet)
+
+
+def test_names_match_the_manifest_and_a_second_build_in_another_process(built, tmp_path):
+    manifest = {entry["path"]: entry for entry in
+                json.loads((built / "manifest.json").read_text(encoding="utf-8"))["files"]}
+    for lang in LANGS:
+        for edition in EDITIONS:
+            for name in FILES:
+                entry = manifest[f"{lang}/{PAPER}/{edition}/{name}.pdf"]
+                assert entry["fields"] == sorted(names(pdf_path(built, lang, edition, name)))
+    lang = "en" if "en" in LANGS else LANGS[0]
+    result = run_cli("--src", HANDOUTS, "--out", tmp_path, "--lang", lang, "--paper", PAPER,
+                     "--edition", "standard", "--edition", "large-print", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    again = {entry["path"]: entry for entry in
+             json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["files"]}
+    assert len(again) == len(EDITIONS) * len(FILES)
+    for path, entry in again.items():
+        assert entry["fields"] == manifest[path]["fields"], path
+        assert sorted(names(tmp_path / path)) == manifest[path]["fields"], path
+
+
+# ---- types, export values, tooltips --------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_field_types_follow_the_blanks_in_the_yaml(built, lang, edition):
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        seen = set()
+        for field_name, node, widgets in terminal_fields(path):
+            topic, short = field_name.split(".", 1)
+            expected = expectation(lang, topic, short)
+            assert expected, f"{path}: {field_name} matches no blank in {lang}/{topic}.yaml"
+            kind, _, _, options = expected
+            seen.add((topic, short))
+            assert kind_of(node) == kind, f"{path}: {field_name} is {kind_of(node)}, not {kind}"
+            if kind == "radio":
+                flags = int(inherited(node, "/Ff", 0))
+                assert flags & RADIO and not flags & PUSHBUTTON, field_name
+                states = []
+                for widget in widgets:
+                    assert "/T" not in widget
+                    on = set(widget["/AP"]["/N"]) - {"/Off"}
+                    assert len(on) == 1, f"{field_name}: a widget with states {on}"
+                    states.append(on.pop()[1:])
+                assert states == list(options), (
+                    f"{field_name}: export values {states}, the YAML's options {options}")
+            elif kind == "checkbox":
+                assert len(widgets) == 1, field_name
+                assert set(widgets[0]["/AP"]["/N"]) == {"/Yes", "/Off"}, field_name
+            else:
+                assert len(widgets) == 1, field_name
+        # Every blank the YAML asks for is there (logs: at least one cell per column).
+        topics = TOPICS if name == "packet" else (name,)
+        for topic in topics:
+            for short, (kind, _, _, _) in expected_fields(lang, topic).items():
+                if short.startswith("re:") or short == "spare_notes":
+                    continue
+                assert (topic, short) in seen, f"{path}: no field {topic}.{short}"
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_stage_and_grade_are_one_radio_group_each(built, lang, edition):
+    path = pdf_path(built, lang, edition, "packet")
+    radios = {n: widgets for n, node, widgets in terminal_fields(path)
+              if kind_of(node) == "radio"}
+    choices = {f"staging-and-grading.{body['name']}": body for kind, body in
+               blocks(lang, "staging-and-grading") if kind == "choice"}
+    assert {"staging-and-grading.stage", "staging-and-grading.grade"} <= set(choices)
+    assert set(radios) == set(choices)
+    # No stray radio widget outside the two groups, and one widget per option.
+    on_pages = [w for _, widgets in page_widgets(path) for w in widgets
+                if kind_of(w) == "radio"]
+    assert len(on_pages) == sum(len(body["options"]) for body in choices.values())
+    for name, widgets in radios.items():
+        assert len(widgets) == len(choices[name]["options"])
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_every_field_has_a_tooltip_with_its_question_or_label(built, lang, edition):
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        for field_name, node, _ in terminal_fields(path):
+            tooltip = node.get("/TU")
+            assert tooltip and str(tooltip).strip(), f"{path}: {field_name} has no tooltip"
+            topic, short = field_name.split(".", 1)
+            _, text, exact, _ = expectation(lang, topic, short)
+            tooltip = plain(tooltip)
+            if exact:
+                assert tooltip == text, f"{path}: {field_name} tooltip {tooltip!r} != {text!r}"
+            else:
+                assert text in tooltip, f"{path}: {field_name} tooltip {tooltip!r} lacks {text!r}"
+            if re.fullmatch(r"q\d+", short):
+                question = load_yaml(lang, topic)["questions"][int(short[1:]) - 1]
+                assert tooltip == plain(question)
+
+
+# ---- widgets on their ink ----------------------------------------------------------------------
+
+def _close(a, b, tolerance):
+    return all(abs(x - y) <= tolerance for x, y in zip(a, b))
+
+
+def _horizontal(page: PageDrawing):
+    return [(min(s.x1, s.x2), max(s.x1, s.x2), s.y1) for s in page.segments if s.horizontal]
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_every_widget_lies_on_its_printed_ink(built, lang, edition):
+    problems = []
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        for number, widgets in page_widgets(path):
+            if not widgets:
+                continue
+            page = drawing(path, number)
+            lines = _horizontal(page)
+            for widget in widgets:
+                where = f"{path.relative_to(built)} p{number} {full_name(widget)}"
+                x1, y1, x2, y2 = box = rect(widget)
+                kind = kind_of(widget)
+                if kind == "checkbox":
+                    squares = [(r.x0, r.y0, r.x1, r.y1) for r in page.rects if r.stroked]
+                    if not any(_close(s, box, 1.0) for s in squares):
+                        problems.append(f"{where}: no drawn square at {box}")
+                elif kind == "radio":
+                    rings = [c.bbox for c in page.curves if c.stroked and c.is_circle()]
+                    if not any(_close(c, box, 1.0) for c in rings):
+                        problems.append(f"{where}: no drawn circle at {box}")
+                elif kind == "multiline":
+                    inside = [(a, b, y) for a, b, y in lines
+                              if b > x1 + 1 and a < x2 - 1 and y1 - 2 <= y <= y2 + 0.5]
+                    if not inside:
+                        problems.append(f"{where}: no ruled line inside {box}")
+                        continue
+                    for a, b, y in inside:
+                        if abs(a - x1) > 1 or abs(b - x2) > 1:
+                            problems.append(f"{where}: line at y={y:.1f} runs {a:.1f}..{b:.1f},"
+                                            f" the field {x1:.1f}..{x2:.1f}")
+                    lowest = min(y for _, _, y in inside)
+                    if abs(lowest - y1) > 2:
+                        problems.append(f"{where}: lowest line at {lowest:.1f}, field bottom "
+                                        f"{y1:.1f}")
+                    if re.fullmatch(r".*\.q\d+", full_name(widget)) and len(inside) < 3:
+                        problems.append(f"{where}: {len(inside)} answer lines, not 3 or more")
+                elif kind == "text":
+                    if not any(abs(y - y1) <= 1.5 and a <= x1 + 1 and b >= x2 - 1
+                               for a, b, y in lines):
+                        problems.append(f"{where}: no ruled line along the bottom of {box}")
+                else:
+                    problems.append(f"{where}: unexpected widget kind {kind}")
+    assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_every_field_widget_is_on_a_page_and_every_page_widget_is_a_field(built, lang, edition):
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        on_pages = {}
+        for number, widgets in page_widgets(path):
+            page_ref = reader(path).pages[number - 1].indirect_reference
+            for widget in widgets:
+                on_pages[id(widget)] = number
+                if "/P" in widget:
+                    assert widget.raw_get("/P").idnum == page_ref.idnum, full_name(widget)
+        in_form = [w for _, _, widgets in terminal_fields(path) for w in widgets]
+        assert len(in_form) == len(on_pages), f"{path}: {len(in_form)} widgets in the form, " \
+                                              f"{len(on_pages)} on pages"
+        on_page_names = sorted(full_name(w) for _, widgets in page_widgets(path) for w in widgets)
+        form_names = sorted(n for n, _, widgets in terminal_fields(path) for _ in widgets)
+        assert on_page_names == form_names
+
+
+# ---- tab order -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_tab_order_is_reading_order(built, lang, edition):
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        for number, widgets in page_widgets(path):
+            if not widgets:
+                continue
+            page = reader(path).pages[number - 1]
+            assert page.get("/Tabs") in ("/R", "/S", "/C"), f"{path} p{number}: no /Tabs"
+            spots = [(rect(w)[1], rect(w)[0], full_name(w)) for w in widgets]
+            for i, (y_a, x_a, a) in enumerate(spots):
+                for y_b, x_b, b in spots[i + 1:]:
+                    where = f"{path.relative_to(built)} p{number}: {a} comes before {b}"
+                    assert y_b <= y_a + ROW_TOLERANCE, f"{where}, which is higher on the page"
+                    if abs(y_b - y_a) <= ROW_TOLERANCE:
+                        assert x_b > x_a, f"{where}, which is left of it on the same row"
+
+
+# ---- a blank prints as before ------------------------------------------------------------------
+
+def _drawing_operators(stream) -> list[str]:
+    operations = ContentStream(stream, None).operations
+    return [op.decode("latin-1") if isinstance(op, bytes) else str(op)
+            for _, op in operations
+            if (op.decode("latin-1") if isinstance(op, bytes) else str(op)) in DRAWING]
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_blank_widgets_draw_nothing_and_have_no_border_or_background(built, lang, edition):
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        for number, widgets in page_widgets(path):
+            for widget in widgets:
+                where = f"{path.relative_to(built)} p{number} {full_name(widget)}"
+                assert "/AP" in widget, f"{where}: no appearance"
+                normal = widget["/AP"]["/N"]
+                if isinstance(normal.get_object(), StreamObject):
+                    blank = normal.get_object()
+                else:
+                    state = widget.get("/AS", "/Off")
+                    assert state == "/Off", f"{where}: blank shows state {state}"
+                    blank = normal["/Off"].get_object()
+                assert not _drawing_operators(blank), f"{where}: the blank appearance paints"
+                characteristics = widget.get("/MK")
+                if characteristics is not None:
+                    assert "/BG" not in characteristics, f"{where}: a background colour"
+                    assert "/BC" not in characteristics, f"{where}: a border colour"
+                value = inherited(widget, "/V")
+                assert value in (None, "", "/Off"), f"{where}: the blank has a value {value!r}"
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_pdfium_draws_the_same_pixels_with_and_without_forms(built, lang, edition):
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (a test dependency) is needed")
+    from PIL import ImageChops
+
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        with_widgets = [number for number, widgets in page_widgets(path) if widgets]
+        assert with_widgets, f"{path}: no page with a field"
+        document = pdfium.PdfDocument(str(path))
+        try:
+            document.init_forms()
+            for number in with_widgets:
+                page = document[number - 1]
+                without = page.render(scale=1.5, may_draw_forms=False).to_pil().convert("RGB")
+                drawn = page.render(scale=1.5, may_draw_forms=True).to_pil().convert("RGB")
+                page.close()
+                box = ImageChops.difference(without, drawn).getbbox()
+                assert box is None, f"{path} p{number}: form drawing changes pixels in {box}"
+        finally:
+            document.close()
+
+
+# ---- fonts and metadata --------------------------------------------------------------------------
+
+def _descriptor(font):
+    font = font.get_object()
+    if font.get("/Subtype") == "/Type0":
+        font = font["/DescendantFonts"][0].get_object()
+    return font.get("/FontDescriptor")
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_every_form_font_is_embedded(built, lang, edition):
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        form = reader(path).trailer["/Root"]["/AcroForm"]
+        fonts = form["/DR"]["/Font"]
+        assert len(fonts), f"{path}: no form fonts"
+        for key, font in fonts.items():
+            descriptor = _descriptor(font)
+            assert descriptor is not None, f"{path}: form font {key} has no descriptor"
+            descriptor = descriptor.get_object()
+            assert "/FontFile2" in descriptor, f"{path}: form font {key} is not embedded"
+            assert len(descriptor["/FontFile2"].get_object().get_data()) > 1000
+        # Every default appearance names a font of the form's resources.
+        das = [form.get("/DA")] + [inherited(node, "/DA") for _, node, _ in
+                                   terminal_fields(path) if kind_of(node) in ("text", "multiline")]
+        for da in das:
+            if da is None:
+                continue
+            match = re.search(r"/(\S+)\s+[\d.]+\s+Tf", str(da))
+            assert match and f"/{match.group(1)}" in fonts, f"{path}: /DA {da!r}"
+
+
+def _coverage(font) -> set[str] | None:
+    """Characters an embedded form font can both encode and draw (None: not embedded)."""
+    import io
+
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    font = font.get_object()
+    descriptor = _descriptor(font)
+    if descriptor is None or "/FontFile2" not in descriptor.get_object():
+        return None
+    data = descriptor.get_object()["/FontFile2"].get_object().get_data()
+    drawn = {chr(code) for code in TTFontFile(io.BytesIO(data), validate=0).charToGlyph}
+    if font.get("/Subtype") == "/Type0":
+        return drawn if font.get("/Encoding") == "/Identity-H" else set()
+    if font.get("/Encoding") != "/WinAnsiEncoding":
+        return set()
+    encodable = set()
+    for char in drawn:
+        try:
+            char.encode("cp1252")
+        except UnicodeEncodeError:
+            continue
+        encodable.add(char)
+    return encodable
+
+
+def _uncovered(built: Path, text: str) -> list[str]:
+    path = pdf_path(built, LANGS[0], "standard", "packet")
+    fonts = reader(path).trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]
+    covered = set().union(*(_coverage(font) or set() for font in fonts.values()))
+    return sorted({char for char in text if not char.isspace() and char not in covered})
+
+
+def test_typed_spanish_can_be_shown_with_the_forms_own_embedded_fonts(built):
+    """Issue 3: typed text in Spanish must show correctly, with embedded fonts only."""
+    assert not _uncovered(built, "Begoña Núñez-Ibáñez, ¿cuándo? ¡Sí! Güemes Çà"), \
+        "characters no embedded form font can show"
+
+
+@pytest.mark.xfail(strict=True, reason="product gap: the only form font (/AcroForm /DR) is "
+                   "Atkinson Hyperlegible as a WinAnsi simple font, so text a patient TYPES in "
+                   "Vietnamese (e.g. ễ U+1EC5, ị U+1ECB) cannot be encoded or drawn with an "
+                   "embedded font; a viewer must substitute an unembedded system font (issue 3 "
+                   "asks for typed Vietnamese to show correctly with embedded fonts). "
+                   "Pre-filled values are fine: fill.py adds DejaVu Sans to their appearances.")
+def test_typed_vietnamese_can_be_shown_with_the_forms_own_embedded_fonts(built):
+    missing = _uncovered(built, "Nguyễn Thị Hoa, Trần Văn Đức")
+    assert not missing, f"no embedded form font can show {missing}"
+
+
+@pytest.mark.parametrize("lang, edition", CASES)
+def test_document_metadata(built, lang, edition):
+    phrases = load_yaml(lang, "phrases")
+    for name in FILES:
+        path = pdf_path(built, lang, edition, name)
+        info = reader(path).metadata
+        assert info is not None, f"{path}: no document information"
+        title = plain(info.title or "")
+        expected = plain(phrases["packet_title"] if name == "packet"
+                         else load_yaml(lang, name)["title"])
+        assert title == expected, f"{path}: /Title {title!r}"
+        assert plain(info.author or "") == clinic_name(), f"{path}: /Author {info.author!r}"
+        assert plain(info.subject or ""), f"{path}: no /Subject"
+        root = reader(path).trailer["/Root"]
+        assert str(root.get("/Lang", "")).split("-")[0].lower() == lang, f"{path}: /Lang"
+        preferences = root.get("/ViewerPreferences")
+        show_title = (preferences.get_object().get("/DisplayDocTitle")
+                      if preferences is not None else None)
+        assert isinstance(show_title, BooleanObject) and show_title.value, (
+            f"{path}: the viewer would show the file name, not the title")

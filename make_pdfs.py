@@ -91,7 +91,8 @@ def main(argv=None) -> int:
     warnings = len(outcome.problems) - errors
     if options.fill:
         print(f"wrote {len(outcome.written)} filled packet(s) to {options.out / 'filled'}"
-              + (f"; {errors} row problem(s) above, those rows were left out" if errors else ""))
+              + (f"; {errors} problem(s) above; rows with a problem were left out"
+                 if errors else ""))
     elif outcome.exit_code:
         print(f"{errors} error(s), {warnings} warning(s); nothing was written", file=sys.stderr)
     elif options.check:

@@ -2,7 +2,9 @@
 
 Every blank is ink on paper first. Each one also records where it was drawn (`FieldSpot`), so
 `fields.py` can lay a form field exactly on its ink after rendering. Sizes come from the edition
-(`styles.py`); nothing here decides a size of its own.
+(`styles.py`); nothing here decides a size of its own. For tagged PDF, lines and boxes are
+artifacts, labels are content of the blank's structure element (`tag_parent`), and each field
+becomes a Form element there.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from reportlab.platypus import Flowable, Paragraph
 
 from .styles import INK, RULE_INK, TINT, Styles
+from .tags import Element, artifact, marked, note_widget
 
 LINE_WIDTH = 0.9   # answer lines: visible when photocopied, quiet enough to write over
 BOX_WIDTH = 1.3    # tick boxes and circles: easy to find with a pen
@@ -31,7 +34,8 @@ class FieldSpot:
 
 
 def record_field(canv, name: str | None, kind: str, x: float, y: float, width: float,
-                 height: float, tooltip: str, value: str = "", pitch: float = 0) -> None:
+                 height: float, tooltip: str, value: str = "", pitch: float = 0,
+                 element: Element | None = None) -> None:
     """Note a blank's place in page coordinates on the canvas that draws it."""
     spots = getattr(canv, "field_spots", None)
     if spots is None or not name:
@@ -41,21 +45,42 @@ def record_field(canv, name: str | None, kind: str, x: float, y: float, width: f
     spots.append(FieldSpot(name, kind, canv.getPageNumber(),
                            (round(x1, 2), round(y1, 2), round(x2, 2), round(y2, 2)),
                            tooltip, value, pitch))
+    note_widget(canv, element, len(spots) - 1)
 
 
 def _box(canv, x: float, y: float, size: float) -> None:
-    canv.setStrokeColor(INK)
-    canv.setLineWidth(BOX_WIDTH)
-    canv.rect(x, y, size, size, stroke=1, fill=0)
+    with artifact(canv):
+        canv.setStrokeColor(INK)
+        canv.setLineWidth(BOX_WIDTH)
+        canv.rect(x, y, size, size, stroke=1, fill=0)
+
+
+def _circle(canv, x: float, y: float, size: float) -> None:
+    with artifact(canv):
+        canv.setStrokeColor(INK)
+        canv.setLineWidth(BOX_WIDTH)
+        canv.circle(x + size / 2, y + size / 2, size / 2, stroke=1, fill=0)
 
 
 def _rule(canv, x1: float, x2: float, y: float) -> None:
-    canv.setStrokeColor(RULE_INK)
-    canv.setLineWidth(LINE_WIDTH)
-    canv.line(x1, y, x2, y)
+    with artifact(canv):
+        canv.setStrokeColor(RULE_INK)
+        canv.setLineWidth(LINE_WIDTH)
+        canv.line(x1, y, x2, y)
 
 
-class AnswerLines(Flowable):
+class Blank(Flowable):
+    """A flowable to write on. `tag_parent` is the structure element its parts belong to."""
+
+    tag_parent: Element | None = None
+
+    def draw_label(self, para: Paragraph, x: float, y: float) -> None:
+        element = self.tag_parent.child("P") if self.tag_parent else None
+        with marked(self.canv, element):
+            para.drawOn(self.canv, x, y)
+
+
+class AnswerLines(Blank):
     """Full-width ruled lines for a written answer; splits across pages line by line."""
 
     def __init__(self, count: int, styles: Styles, field: str | None = None, tooltip: str = "",
@@ -74,9 +99,12 @@ class AnswerLines(Flowable):
         fits = int(avail_height // self.pitch)
         if fits < 1 or fits >= self.count:
             return []
-        return [AnswerLines(fits, self.styles, self.field, self.tooltip, self.part),
-                AnswerLines(self.count - fits, self.styles, self.field, self.tooltip,
-                            self.part + 1)]
+        pieces = [AnswerLines(fits, self.styles, self.field, self.tooltip, self.part),
+                  AnswerLines(self.count - fits, self.styles, self.field, self.tooltip,
+                              self.part + 1)]
+        for piece in pieces:
+            piece.tag_parent = self.tag_parent
+        return pieces
 
     def draw(self):
         # The writing space of each line is the pitch above it, so the first line has room too.
@@ -85,10 +113,11 @@ class AnswerLines(Flowable):
         # A field split over pages becomes one field per page: notes, notes_2, ...
         name = self.field if self.part == 1 or not self.field else f"{self.field}_{self.part}"
         record_field(self.canv, name, "multiline", 0, 0, self.width,
-                     self.height - self.pitch * 0.15, self.tooltip, pitch=self.pitch)
+                     self.height - self.pitch * 0.15, self.tooltip, pitch=self.pitch,
+                     element=self.tag_parent)
 
 
-class LabelledLine(Flowable):
+class LabelledLine(Blank):
     """A label followed by a line to write on, in one or more columns of one row."""
 
     def __init__(self, parts: list[tuple[str, str | None, str]], styles: Styles,
@@ -121,15 +150,15 @@ class LabelledLine(Flowable):
         for index, ((_, field, tooltip), (para, label_width)) in enumerate(
                 zip(self.parts, self.labels)):
             x = index * column
-            para.drawOn(self.canv, x, descent)
+            self.draw_label(para, x, descent)
             start = x + label_width + self.gap
             end = x + column - (self.gap * 2 if index < len(self.parts) - 1 else 0)
             _rule(self.canv, start, end, 0)
             record_field(self.canv, field, "text", start, 0, end - start, self.pitch * 0.8,
-                         tooltip)
+                         tooltip, element=self.tag_parent)
 
 
-class TickBoxItem(Flowable):
+class TickBoxItem(Blank):
     """A tick box, its label, and optionally a short dated line at the right."""
 
     def __init__(self, label: str, styles: Styles, field: str | None, tooltip: str,
@@ -156,22 +185,23 @@ class TickBoxItem(Flowable):
         canv, box = self.canv, self.box
         top = self.height - (self.styles.edition.line_pitch - box) / 2
         _box(canv, 0, top - box, box)
-        record_field(canv, self.field, "checkbox", 0, top - box, box, box, self.tooltip)
         # The first line of the label is centred on the box.
         first_line_middle = self.para.height - self.style.leading / 2
-        self.para.drawOn(canv, box + self.gap, top - box / 2 - first_line_middle)
+        self.draw_label(self.para, box + self.gap, top - box / 2 - first_line_middle)
+        record_field(canv, self.field, "checkbox", 0, top - box, box, box, self.tooltip,
+                     element=self.tag_parent)
         if self.date_label:
             date = Paragraph(self.date_label, self.styles.body)
             date.wrap(self.date_width, self.height)
             label_width = max(date.getActualLineWidths0())
             x = self.width - self.date_width + self.gap
             baseline = top - box
-            date.drawOn(canv, x, baseline + self.styles.body.fontSize * 0.25)
+            self.draw_label(date, x, baseline + self.styles.body.fontSize * 0.25)
             start = x + label_width + self.gap / 2
             _rule(canv, start, self.width, baseline)
             record_field(canv, self.date_field, "text", start, baseline, self.width - start,
                          self.styles.edition.line_pitch * 0.8, f"{self.tooltip}: "
-                         f"{self.date_label}")
+                         f"{self.date_label}", element=self.tag_parent)
 
 
 class ChoiceItem(TickBoxItem):
@@ -185,15 +215,14 @@ class ChoiceItem(TickBoxItem):
     def draw(self):
         canv, box = self.canv, self.box
         top = self.height - (self.styles.edition.line_pitch - box) / 2
-        canv.setStrokeColor(INK)
-        canv.setLineWidth(BOX_WIDTH)
-        canv.circle(box / 2, top - box / 2, box / 2, stroke=1, fill=0)
-        record_field(canv, self.field, "radio", 0, top - box, box, box, self.tooltip, self.value)
+        _circle(canv, 0, top - box, box)
         first_line_middle = self.para.height - self.style.leading / 2
-        self.para.drawOn(canv, box + self.gap, top - box / 2 - first_line_middle)
+        self.draw_label(self.para, box + self.gap, top - box / 2 - first_line_middle)
+        record_field(canv, self.field, "radio", 0, top - box, box, box, self.tooltip, self.value,
+                     element=self.tag_parent)
 
 
-class WriteInLog(Flowable):
+class WriteInLog(Blank):
     """A table to fill in by hand: a header row, then empty rows at least one answer line tall."""
 
     def __init__(self, columns: list[tuple[str, str, str]], rows: int, styles: Styles,
@@ -222,30 +251,44 @@ class WriteInLog(Flowable):
         fits = int((avail_height - self.header_height) // self.row_height)
         if fits < 2 or fits >= self.rows:
             return []
-        return [WriteInLog(self.columns, fits, self.styles, self.field_prefix, self.first_row),
-                WriteInLog(self.columns, self.rows - fits, self.styles, self.field_prefix,
-                           self.first_row + fits)]
+        pieces = [WriteInLog(self.columns, fits, self.styles, self.field_prefix,
+                             self.first_row),
+                  WriteInLog(self.columns, self.rows - fits, self.styles, self.field_prefix,
+                             self.first_row + fits)]
+        for piece in pieces:
+            piece.tag_parent = self.tag_parent
+        return pieces
 
     def draw(self):
         canv, pad = self.canv, self.styles.edition.label_gap / 2
-        canv.setFillColor(TINT)
-        canv.rect(0, self.height - self.header_height, self.width, self.header_height,
-                  stroke=0, fill=1)
+        # Structure: a Table whose header cells (TH, scope column) name each column and whose
+        # data cells (TD) each hold the form field written in them.
+        table = self.tag_parent.child("Table") if self.tag_parent else None
+        header = table.child("TR") if table else None
+        with artifact(canv):
+            canv.setFillColor(TINT)
+            canv.rect(0, self.height - self.header_height, self.width, self.header_height,
+                      stroke=0, fill=1)
         for index, para in enumerate(self.headers):
-            para.drawOn(canv, index * self.column_width + pad,
-                        self.height - pad - para.height)
-        canv.setStrokeColor(INK)
-        canv.setLineWidth(LINE_WIDTH)
-        canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
-        for row in range(self.rows + 1):
-            canv.line(0, row * self.row_height, self.width, row * self.row_height)
-        for index in range(1, len(self.columns)):
-            canv.line(index * self.column_width, 0, index * self.column_width, self.height)
+            cell = header.child("TH", attributes={"Scope": "Column"}) if header else None
+            with marked(canv, cell):
+                para.drawOn(canv, index * self.column_width + pad,
+                            self.height - pad - para.height)
+        with artifact(canv):
+            canv.setStrokeColor(INK)
+            canv.setLineWidth(LINE_WIDTH)
+            canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+            for row in range(self.rows + 1):
+                canv.line(0, row * self.row_height, self.width, row * self.row_height)
+            for index in range(1, len(self.columns)):
+                canv.line(index * self.column_width, 0, index * self.column_width, self.height)
         if self.field_prefix:
             for row in range(self.rows):
                 y = (self.rows - 1 - row) * self.row_height
-                for index, (_, name, header) in enumerate(self.columns):
+                table_row = table.child("TR") if table else None
+                for index, (_, name, header_text) in enumerate(self.columns):
+                    cell = table_row.child("TD") if table_row else None
                     record_field(canv, f"{self.field_prefix}_{self.first_row + row}_{name}",
                                  "text", index * self.column_width, y, self.column_width,
-                                 self.row_height, f"{header}, row {self.first_row + row}")
-
+                                 self.row_height, f"{header_text}, row {self.first_row + row}",
+                                 element=cell)

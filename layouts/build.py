@@ -23,7 +23,7 @@ from pathlib import Path
 from . import model
 from .assets import find_image
 from .errors import BuildFailure, Problem, Problems, did_you_mean
-from .markup import describe, unprintable
+from .markup import describe, plain, unprintable
 from .source import Text, read_yaml
 
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
@@ -243,8 +243,10 @@ def _make_pdf(job):
     from .render import render
 
     rendered = render(job)
-    return dataclasses.replace(rendered, pdf=add_fields(rendered.pdf, rendered.field_spots,
-                                                        job.edition))
+    title = job.phrases.packet_title if job.packet else job.handouts[0].title
+    return dataclasses.replace(rendered, pdf=add_fields(
+        rendered.pdf, rendered.field_spots, job.edition, rendered.structure, plain(title),
+        job.handouts[0].lang))
 
 
 def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:

@@ -26,20 +26,26 @@ from pypdf.generic import (
 )
 
 from .blanks import FieldSpot
+from .structure import write_structure
 from .styles import BODY, EDITIONS, FONTS_DIR, _FONT_FILES, register_fonts
+from .tags import Element
 
 FIELD_FONT = "/AtkF"
 _MULTILINE, _RADIO, _NO_TOGGLE_OFF, _PRINT = 1 << 12, 1 << 15, 1 << 14, 4
 INK_RGB = "0.102 0.102 0.102"
 
 
-def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str) -> bytes:
-    """Return pdf with an AcroForm holding one field per spot (radio spots grouped by name)."""
-    if not spots:
+def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str,
+               structure: Element | None = None, title: str = "", lang: str = "") -> bytes:
+    """Return pdf with an AcroForm holding one field per spot (radio spots grouped by name),
+    and, when rendering recorded one, its structure tree (see structure.py)."""
+    if not spots and structure is None:
         return pdf
     form = _FormWriter(pdf, EDITIONS[edition].body)
     for spot in spots:
         form.add(spot)
+    if structure is not None:
+        write_structure(form.writer, structure, form.widgets, title, lang)
     return form.finish()
 
 
@@ -56,6 +62,7 @@ class _FormWriter:
         self.topics: dict[str, DictionaryObject] = {}
         self.radios: dict[str, DictionaryObject] = {}
         self.per_page: dict[int, list] = {}
+        self.widgets: list = []   # the widget annotation of each spot, in spot order
 
     def add_object(self, obj):
         return self.writer._add_object(obj)
@@ -118,6 +125,7 @@ class _FormWriter:
             ref = self.add_object(widget)
             parent["/Kids"].append(ref)
         self.per_page.setdefault(spot.page, []).append(ref)
+        self.widgets.append(ref)
 
     def radio_group(self, spot: FieldSpot, name: str, parent) -> DictionaryObject:
         group = self.radios.get(spot.name)

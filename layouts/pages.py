@@ -12,13 +12,15 @@ from collections import Counter
 from dataclasses import dataclass
 
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
+from reportlab.platypus import BaseDocTemplate, PageBreak, PageTemplate
 from reportlab.platypus.doctemplate import FrameActionFlowable
 from reportlab.platypus.flowables import Flowable
 
 from .styles import BODY, BODY_BOLD, HEADING_INK, INK, RULE_INK, Styles
+from .tags import Tagger, TaggingFrame, artifact
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,11 @@ class FurnishedCanvas(Canvas):
     """A canvas that draws each page's header and footer once the page counts are known."""
 
     def __init__(self, *args, furniture: list[Furniture], styles: Styles,
-                 show_outline: bool = False, **kwargs):
+                 show_outline: bool = False, tagged: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.furniture, self.styles, self.show_outline = furniture, styles, show_outline
+        if tagged:
+            self.tags = Tagger()
         self.handout_index = 0
         self.page_bookmarks: list[tuple[str, str]] = []
         self.field_spots: list = []
@@ -115,18 +119,28 @@ def _fit(canv: Canvas, text: str, font: str, size: float, width: float) -> float
 
 def draw_furniture(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
                    pages: int) -> None:
+    """Header and footer, both artifacts: a screen reader skips them."""
+    canv.saveState()
+    with artifact(canv, "Header"):
+        _draw_header(canv, furniture, styles, page)
+    with artifact(canv, "Footer"):
+        _draw_footer(canv, furniture, styles, page, pages)
+    canv.restoreState()
+
+
+def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, page: int) -> None:
+    """The clinic's banner on a handout's first page, a running title on the others."""
     e = styles.edition
     width, height = styles.page_size
     left, right = e.margin, width - e.margin
     small = e.small
-    canv.saveState()
     canv.setFillColor(INK)
-    # Header: the clinic's banner on a handout's first page, a running title on the others.
     top = height - e.top_margin + 5 * mm
     if page == 1:
         logo_width = 0
         if furniture.logo_path:
-            logo_width = e.logo_height * 3
+            pixels_wide, pixels_high = ImageReader(furniture.logo_path).getSize()
+            logo_width = min(e.logo_height * pixels_wide / pixels_high, (right - left) / 3)
             canv.drawImage(furniture.logo_path, left, top, width=logo_width,
                            height=e.logo_height, preserveAspectRatio=True, anchor="sw",
                            mask="auto")
@@ -147,8 +161,17 @@ def draw_furniture(canv: Canvas, furniture: Furniture, styles: Styles, page: int
     canv.setLineWidth(0.6)
     canv.line(left, top - 1.5 * mm, right, top - 1.5 * mm)
 
-    # Footer, from the text frame down: a rule, the phones and the page number (a patient may
-    # hold only this page), the review dates, then any notice in smaller print.
+
+def _draw_footer(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
+                 pages: int) -> None:
+    """From the text frame down: a rule, the phones and the page number (a patient may hold
+    only this page), the review dates, then any notice in smaller print."""
+    e = styles.edition
+    width = styles.page_size[0]
+    left, right = e.margin, width - e.margin
+    small = e.small
+    canv.setStrokeColor(RULE_INK)
+    canv.setLineWidth(0.6)
     line_height = small * 1.45
     rule = e.bottom_margin - 4 * mm
     canv.line(left, rule, right, rule)
@@ -167,7 +190,6 @@ def draw_furniture(canv: Canvas, furniture: Furniture, styles: Styles, page: int
     if furniture.notice:
         canv.setFont(BODY, _fit(canv, furniture.notice, BODY, small * 0.85, right - left))
         canv.drawString(left, second - line_height, furniture.notice)
-    canv.restoreState()
 
 
 def handout_doc_template(target, styles: Styles, *, title: str, author: str, subject: str,
@@ -175,7 +197,7 @@ def handout_doc_template(target, styles: Styles, *, title: str, author: str, sub
     """One document template for a handout or a packet: every page has the same text frame."""
     e = styles.edition
     width, height = styles.page_size
-    frame = Frame(e.margin, e.bottom_margin, width - 2 * e.margin,
+    frame = TaggingFrame(e.margin, e.bottom_margin, width - 2 * e.margin,
                   height - e.top_margin - e.bottom_margin, leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0, id="text")
     return BaseDocTemplate(

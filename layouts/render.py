@@ -11,16 +11,16 @@ import io
 from dataclasses import dataclass
 from functools import cache
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from . import model
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
 from .markup import plain, to_markup
 from .pages import FurnishedCanvas, Furniture, StartHandout, StartOnOddPage, handout_doc_template
+from .panels import Figure, Panel, QrBlock
 from .picture import pancreas_drawing
-from .styles import BODY, HEADING_INK, INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
+from .styles import BODY, HEADING_INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
+from .tags import Element
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
 INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following checklist or table
@@ -39,6 +39,7 @@ class Job:
     logo_path: str | None
     packet: bool = False
     notice: str = ""
+    tagged: bool = True   # mark content for tagged PDF (off only to show it changes no ink)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Rendered:
     pages: int
     field_spots: tuple[FieldSpot, ...]
     overflows: tuple[str, ...]   # page furniture text that had to shrink to fit
+    structure: Element | None    # the document's structure tree, when tagged
 
 
 def format_date(date: datetime.date, phrases: model.Phrases) -> str:
@@ -62,23 +64,32 @@ def render(job: Job) -> Rendered:
     doc = handout_doc_template(buffer, styles, title=plain(title), author=plain(job.clinic.name),
                                subject=plain(first.main_message if not job.packet else title),
                                lang=first.lang)
+    root = Element("Document")
     story, furniture = [], []
     for index, (handout, words) in enumerate(zip(job.handouts, job.words)):
         furniture.append(_furniture(handout, job))
-        story += HandoutStory(handout, words, job, styles).flowables(index)
+        section = root.child("Sect") if job.packet else root
+        story += HandoutStory(handout, words, job, styles, section).flowables(index)
         if index < len(job.handouts) - 1:
-            story.append(StartOnOddPage(doc, lambda h=handout: _notes_page(h, job, styles)))
+            story.append(StartOnOddPage(
+                doc, lambda h=handout, e=section: _notes_page(h, job, styles, e)))
     canvases = []
 
     def make_canvas(*args, **kwargs):
         canvases.append(FurnishedCanvas(*args, furniture=furniture, styles=styles,
-                                        show_outline=job.packet, **kwargs))
+                                        show_outline=job.packet, tagged=job.tagged, **kwargs))
         return canvases[-1]
 
     doc.build(story, canvasmaker=make_canvas)
     canvas = canvases[-1]
     return Rendered(buffer.getvalue(), len(canvas._kept_pages), tuple(canvas.field_spots),
-                    tuple(canvas.overflows))
+                    tuple(canvas.overflows), root if job.tagged else None)
+
+
+def tag(flowable, element: Element):
+    """Mark a flowable's drawing as the content of a structure element."""
+    flowable.tag = element
+    return flowable
 
 
 def _furniture(handout: model.Handout, job: Job) -> Furniture:
@@ -96,16 +107,17 @@ def _furniture(handout: model.Handout, job: Job) -> Furniture:
     )
 
 
-def _notes_page(handout: model.Handout, job: Job, styles: Styles) -> list:
+def _notes_page(handout: model.Handout, job: Job, styles: Styles, parent: Element) -> list:
     """A page of lines for notes, used where the packet would otherwise have a blank page."""
     e = styles.edition
     frame_height = styles.page_size[1] - e.top_margin - e.bottom_margin
     heading_space = styles.h2.leading + styles.h2.spaceAfter + styles.body.leading * 2
-    lines = int((frame_height - heading_space) // e.line_pitch) - 1
-    return [Paragraph(to_markup(job.phrases.notes_heading), styles.h2),
-            Paragraph(to_markup(job.phrases.notes_intro), styles.body),
-            AnswerLines(lines, styles, f"{handout.topic}.spare_notes",
-                        plain(job.phrases.notes_heading))]
+    lines = AnswerLines(int((frame_height - heading_space) // e.line_pitch) - 1, styles,
+                        f"{handout.topic}.spare_notes", plain(job.phrases.notes_heading))
+    lines.tag_parent = parent.child("Div")
+    return [tag(Paragraph(to_markup(job.phrases.notes_heading), styles.h2), parent.child("H2")),
+            tag(Paragraph(to_markup(job.phrases.notes_intro), styles.body), parent.child("P")),
+            lines]
 
 
 @cache
@@ -137,41 +149,51 @@ def attach_headings(story: list) -> list:
 
 
 class HandoutStory:
-    """Builds the flowables of one handout."""
+    """Builds the flowables of one handout, and its structure elements in reading order."""
 
-    def __init__(self, handout: model.Handout, words, job: Job, styles: Styles):
+    def __init__(self, handout: model.Handout, words, job: Job, styles: Styles,
+                 parent: Element):
         self.h, self.words, self.job, self.s = handout, words, job, styles
         self.p = job.phrases
+        self.parent = parent   # the structure element new content goes into
 
     def field(self, name: str) -> str:
         return f"{self.h.topic}.{name}"
 
-    def para(self, text: str, style=None) -> Paragraph:
-        return Paragraph(to_markup(text), style or self.s.body)
+    def para(self, text: str, style=None, role: str = "P") -> Paragraph:
+        return tag(Paragraph(to_markup(text), style or self.s.body), self.parent.child(role))
 
     def bullets(self, items) -> list:
-        return [Paragraph(to_markup(item), self.s.bullet, bulletText="•") for item in items]
+        items_list = self.parent.child("L")
+        return [tag(Paragraph(to_markup(item), self.s.bullet, bulletText="•"),
+                    items_list.child("LI").child("LBody")) for item in items]
+
+    def blank(self, flowable):
+        """A blank's labels and fields go in an element of their own, made here in reading
+        order, because the blank adds to it only when it is drawn."""
+        flowable.tag_parent = self.parent.child("Div")
+        return flowable
 
     def flowables(self, index: int) -> list:
         h, p, s = self.h, self.p, self.s
-        story = [StartHandout(index, plain(h.title)), self.para(h.title, s.title)]
-        story.append(LabelledLine([
+        story = [StartHandout(index, plain(h.title)), self.para(h.title, s.title, "H1")]
+        story.append(self.blank(LabelledLine([
             (to_markup(p.name_label), self.field("patient_name"), plain(p.name_label)),
             (to_markup(p.date_given_label), self.field("date_given"), plain(p.date_given_label)),
-        ], s))
+        ], s)))
         story.append(Spacer(1, s.body.leading * 0.6))
-        story.append(self.boxed([self.para(p.main_message_heading, s.small),
+        story.append(self.panel([self.para(p.main_message_heading, s.small),
                                  self.para(h.main_message, s.message)], TINT, HEADING_INK))
-        story.append(self.para(p.key_points_heading, s.h2))
+        story.append(self.para(p.key_points_heading, s.h2, "H2"))
         story += self.bullets(h.key_points)
         for section in h.sections:
-            story.append(self.para(section.heading, s.h2))
+            story.append(self.para(section.heading, s.h2, "H2"))
             for block in section.blocks:
                 story += self.block(block)
         story += self.questions()
         story += self.call_right_away()
         story += self.words_to_know()
-        story.append(self.para(p.sources_heading, s.h3))
+        story.append(self.para(p.sources_heading, s.h3, "H3"))
         story += self.bullets(h.sources)
         if self.job.clinic.web:
             story.append(self.online_version())
@@ -179,33 +201,17 @@ class HandoutStory:
         story.append(self.para(f"**{plain(p.disclaimer)}**"))
         return attach_headings(story)
 
-    def online_version(self) -> Table:
+    def online_version(self) -> QrBlock:
         """A QR code to the clinic's web address, with the address printed beside it."""
-        size = self.s.edition.box * 4
-        qr = QrCodeWidget(self.job.clinic.web, barLevel="M")
-        x1, y1, x2, y2 = qr.getBounds()
-        drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-        drawing.add(qr)
+        web = self.job.clinic.web
+        figure = self.parent.child("Figure", alt=f"QR code: {web}")
         lines = [f"<b>{to_markup(self.p.online_label)}</b>"] if self.p.online_label else []
-        text = Paragraph("<br/>".join([*lines, to_markup(self.job.clinic.web)]), self.s.body)
-        table = Table([[drawing, text]], colWidths=[size + self.s.edition.label_gap * 2, None])
-        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), BODY),
-                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                                   ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-        return table
+        text = tag(Paragraph("<br/>".join([*lines, to_markup(web)]), self.s.body),
+                   self.parent.child("P"))
+        return QrBlock(web, text, self.s.edition.box * 4, self.s.edition.label_gap * 2, figure)
 
-    def boxed(self, content: list, background, rule) -> Table:
-        pad = self.s.edition.label_gap * 1.5
-        table = Table([[content]], colWidths=[self.s.text_width])
-        table.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), BODY),  # a table's own default is Helvetica
-            ("BACKGROUND", (0, 0), (-1, -1), background),
-            ("LINEBEFORE", (0, 0), (0, -1), 4, rule),
-            ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-            ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.7),
-        ]))
-        return table
+    def panel(self, content: list, background, rule) -> Panel:
+        return Panel(content, background, rule, self.s.edition.label_gap * 1.5)
 
     def block(self, block) -> list:
         s = self.s
@@ -217,33 +223,45 @@ class HandoutStory:
             labels = {part: plain(getattr(block.labels, part)) for part in model.PICTURE_PARTS
                       if getattr(block.labels, part)}
             drawing = _pancreas(s.text_width, tuple(labels.items()), s.body.fontSize)
-            return [KeepTogether([drawing, self.para(f"**{plain(block.caption)}**"),
+            figure = Figure(drawing, self.parent.child("Figure", alt=plain(block.alt)))
+            return [KeepTogether([figure, self.para(f"**{plain(block.caption)}**"),
                                   self.para(block.how_to_use)])]
         if isinstance(block, model.Blanks):
             # A short group of blanks or boxes reads as one thing: keep it on one page.
-            return [KeepTogether([LabelledLine([(to_markup(item.label),
-                                                 self.field(f"{block.name}_{item.name}"),
-                                                 plain(item.label))], s, label_share=0.45)
-                                  for item in block.items])]
+            group = self.parent.child("Div")
+            lines = [LabelledLine([(to_markup(item.label), self.field(f"{block.name}_{item.name}"),
+                                    plain(item.label))], s, label_share=0.45)
+                     for item in block.items]
+            for line in lines:
+                line.tag_parent = group
+            return [KeepTogether(lines)]
         if isinstance(block, model.Checklist):
+            group = self.parent.child("Div")
             date = to_markup(self.p.date_label) if block.dates else None
-            return [KeepTogether([TickBoxItem(
+            items = [TickBoxItem(
                 to_markup(item.label), s, self.field(f"{block.name}_{item.name}"),
                 plain(item.label), date_label=date,
                 date_field=self.field(f"{block.name}_{item.name}_date") if block.dates else None)
-                for item in block.items])]
+                for item in block.items]
+            for item in items:
+                item.tag_parent = group
+            return [KeepTogether(items)]
         if isinstance(block, model.Choice):
-            heading = [self.para(block.label, s.h3), self.para(self.p.choose_one)]
+            heading = [self.para(block.label, s.h3, "H3"), self.para(self.p.choose_one)]
+            group = self.parent.child("Div")
             options = [ChoiceItem(f"<b>{to_markup(o.label)}</b>: {to_markup(o.meaning)}", s,
                                   self.field(block.name), plain(block.label), o.name)
                        for o in block.options]
+            for option in options:
+                option.tag_parent = group
             return [KeepTogether(heading + options)]
         if isinstance(block, model.Log):
             columns = [(to_markup(c.label), c.name, plain(c.label)) for c in block.columns]
-            return [WriteInLog(columns, block.rows, s, self.field(block.name))]
+            return [self.blank(WriteInLog(columns, block.rows, s, self.field(block.name)))]
         if isinstance(block, model.Notes):
-            return [self.para(block.label, s.h3),
-                    AnswerLines(block.lines, s, self.field(block.name), plain(block.label))]
+            return [self.para(block.label, s.h3, "H3"),
+                    self.blank(AnswerLines(block.lines, s, self.field(block.name),
+                                           plain(block.label)))]
         raise TypeError(block)  # pragma: no cover - the model admits no other block
 
     def questions(self) -> list:
@@ -252,37 +270,39 @@ class HandoutStory:
         for number, question in enumerate(self.h.questions, start=1):
             # A question and its lines are never split across pages (DESIGN.md); the heading and
             # its instructions stay with the first question.
-            opening = [self.para(p.questions_heading, s.h2),
+            opening = [self.para(p.questions_heading, s.h2, "H2"),
                        self.para(p.questions_intro)] if number == 1 else []
-            story.append(KeepTogether(opening + [
-                TickBoxItem(to_markup(question), s, self.field(f"q{number}_asked"),
-                            f"{plain(p.asked_label)}: {plain(question)}", style=s.bold),
-                AnswerLines(QUESTION_LINES, s, self.field(f"q{number}"), plain(question)),
-                Spacer(1, s.body.fontSize * 0.6),
-            ]))
+            group = self.parent.child("Div")
+            asked = TickBoxItem(to_markup(question), s, self.field(f"q{number}_asked"),
+                                f"{plain(p.asked_label)}: {plain(question)}", style=s.bold)
+            answer = AnswerLines(QUESTION_LINES, s, self.field(f"q{number}"), plain(question))
+            asked.tag_parent = answer.tag_parent = group
+            story.append(KeepTogether(opening + [asked, answer,
+                                                 Spacer(1, s.body.fontSize * 0.6)]))
         return story
 
     def call_right_away(self) -> list:
         s, p, clinic = self.s, self.p, self.job.clinic
         phones = (f"<b>{to_markup(p.phone_label)}: {to_markup(clinic.phone)}</b><br/>"
                   f"<b>{to_markup(p.after_hours_label)}: {to_markup(clinic.after_hours_phone)}</b>")
-        content = [self.para(p.call_heading, s.h2), self.para(p.call_intro),
-                   *self.bullets(self.h.call_right_away), Paragraph(phones, s.message)]
+        content = [self.para(p.call_heading, s.h2, "H2"), self.para(p.call_intro),
+                   *self.bullets(self.h.call_right_away),
+                   tag(Paragraph(phones, s.message), self.parent.child("P"))]
         return [Spacer(1, s.body.leading * 0.5),
-                KeepTogether([self.boxed(content, WARNING_TINT, WARNING_RULE)])]
+                KeepTogether([self.panel(content, WARNING_TINT, WARNING_RULE)])]
 
     def words_to_know(self) -> list:
         if not self.words:
             return []
         s, p = self.s, self.p
-        story = [self.para(p.words_heading, s.h2)]
+        story = [self.para(p.words_heading, s.h2, "H2")]
         for term in self.words:
             story.append(KeepTogether([
-                Paragraph(f"<b>{to_markup(term.term)}</b> &nbsp;({to_markup(p.say_label)}: "
-                          f"{to_markup(term.say)})", s.body),
-                Paragraph(to_markup(term.means), s.bullet),
+                tag(Paragraph(f"<b>{to_markup(term.term)}</b> &nbsp;({to_markup(p.say_label)}: "
+                              f"{to_markup(term.say)})", s.body), self.parent.child("P")),
+                tag(Paragraph(to_markup(term.means), s.bullet), self.parent.child("P")),
             ]))
         return story
 
 
-__all__ = ["Job", "Rendered", "render", "format_date", "INK"]
+__all__ = ["Job", "Rendered", "render", "format_date"]

@@ -1,0 +1,122 @@
+"""Content that is more than text -> flowables: tinted panels, figures and the QR block.
+
+Each draws its decoration (tint, rule) as an artifact and its content as marked content of the
+structure elements it was given, so the tagged PDF reads like the page looks.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.platypus import Flowable, Paragraph
+
+from .tags import Element, artifact, marked, page_box
+
+RULE_WIDTH = 4
+
+
+class Panel(Flowable):
+    """Flowables on a tinted background with a coloured rule at the left (main message, warning
+    signs); splits between its flowables when it cannot fit a page."""
+
+    def __init__(self, content: list, background, rule, padding: float):
+        super().__init__()
+        self.content, self.background, self.rule, self.padding = content, background, rule, padding
+
+    def _inner_width(self, width: float) -> float:
+        return width - 2 * self.padding - RULE_WIDTH
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width
+        inner = self._inner_width(avail_width)
+        self.sizes = []
+        for index, flowable in enumerate(self.content):
+            _, height = flowable.wrap(inner, avail_height)
+            before = flowable.getSpaceBefore() if index else 0
+            after = flowable.getSpaceAfter() if index < len(self.content) - 1 else 0
+            self.sizes.append((before, height, after))
+        self.height = sum(sum(size) for size in self.sizes) + 1.4 * self.padding
+        return self.width, self.height
+
+    def split(self, avail_width, avail_height):
+        self.wrap(avail_width, avail_height)
+        used, cut = 1.4 * self.padding, 0
+        for before, height, after in self.sizes:
+            if used + before + height > avail_height:
+                break
+            used += before + height + after
+            cut += 1
+        if cut == 0 or cut == len(self.content):
+            return []
+        return [Panel(self.content[:cut], self.background, self.rule, self.padding),
+                Panel(self.content[cut:], self.background, self.rule, self.padding)]
+
+    def draw(self):
+        canv = self.canv
+        with artifact(canv):
+            canv.setFillColor(self.background)
+            canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+            canv.setFillColor(self.rule)
+            canv.rect(0, 0, RULE_WIDTH, self.height, stroke=0, fill=1)
+        y = self.height - 0.7 * self.padding
+        for flowable, (before, height, after) in zip(self.content, self.sizes):
+            y -= before + height
+            with marked(canv, getattr(flowable, "tag", None)):
+                flowable.drawOn(canv, RULE_WIDTH + self.padding, y)
+            y -= after
+
+
+class Figure(Flowable):
+    """A vector drawing shown as a figure: its element carries the alternative text."""
+
+    def __init__(self, drawing: Drawing, element: Element | None):
+        super().__init__()
+        self.drawing, self.tag = drawing, element
+
+    def wrap(self, avail_width, avail_height):
+        self.width, self.height = self.drawing.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self):
+        self.drawing.drawOn(self.canv, 0, 0)
+
+
+@cache
+def _qr_drawing(address: str, size: float) -> Drawing:
+    # Encoding is the slow part, and every handout of a build shows the same address.
+    qr = QrCodeWidget(address, barLevel="M")
+    x1, y1, x2, y2 = qr.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(qr)
+    return drawing
+
+
+class QrBlock(Flowable):
+    """A QR code with the address it leads to printed beside it."""
+
+    def __init__(self, address: str, text: Paragraph, size: float, gap: float,
+                 figure: Element | None):
+        super().__init__()
+        self.address, self.text, self.size, self.gap, self.figure = (
+            address, text, size, gap, figure)
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width
+        _, text_height = self.text.wrap(avail_width - self.size - self.gap, avail_height)
+        self.height = max(self.size, text_height)
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        drawing = _qr_drawing(self.address, self.size)
+        bottom = (self.height - self.size) / 2
+        with marked(canv, self.figure):
+            drawing.drawOn(canv, 0, bottom)
+        if self.figure is not None:
+            self.figure.attributes["BBox"] = page_box(canv, 0, bottom, self.size,
+                                                      bottom + self.size)
+            self.figure.attributes["Page"] = canv.getPageNumber()
+        with marked(canv, getattr(self.text, "tag", None)):
+            self.text.drawOn(canv, self.size + self.gap, (self.height - self.text.height) / 2)

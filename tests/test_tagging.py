@@ -1,0 +1,127 @@
+"""Tagged PDF (PDF/UA-1): the audit in pdf_audit.py passes on every PDF of a full build, fails
+when an untagged mark or a broken link is injected, the packet keeps one tagged section per
+handout, and tagging changes nothing on paper."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+import pytest
+import yaml
+
+from conftest import HANDOUTS, TOPICS
+from pdf_audit import audit
+
+
+def every_pdf(built: Path) -> list[Path]:
+    pdfs = sorted(built.rglob("*.pdf"))
+    assert len(pdfs) >= 20
+    return pdfs
+
+
+def test_every_pdf_of_a_full_build_passes_the_audit(built):
+    failures = {str(p.relative_to(built)): problems for p in every_pdf(built)
+                if (problems := audit(p))}
+    assert failures == {}
+
+
+def _injected(path: Path, operators: bytes) -> bytes:
+    with pikepdf.open(path) as pdf:
+        pdf.pages[0].contents_add(pdf.make_stream(operators), prepend=False)
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def test_an_injected_untagged_line_fails_the_audit(built):
+    path = built / "en/letter/standard/diagnosis.pdf"
+    assert audit(path) == []
+    problems = audit(_injected(path, b"q 0 0 m 100 100 l S Q"))
+    assert any("paints outside marked content" in p for p in problems), problems
+
+
+def test_the_same_line_marked_as_an_artifact_passes(built):
+    path = built / "en/letter/standard/diagnosis.pdf"
+    assert audit(_injected(path, b"/Artifact BMC q 0 0 m 100 100 l S Q EMC")) == []
+
+
+def test_a_marked_sequence_missing_from_the_tree_fails_the_audit(built):
+    path = built / "en/letter/standard/diagnosis.pdf"
+    problems = audit(_injected(path, b"/P <</MCID 999>> BDC q 0 0 m 9 9 l S Q EMC"))
+    assert any("MCIDs [999] are in no element" in p for p in problems), problems
+
+
+def test_a_figure_without_alternative_text_fails_the_audit(built):
+    path = built / "en/letter/standard/diagnosis.pdf"
+    with pikepdf.open(path) as pdf:
+        removed = 0
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure":
+                del obj["/Alt"]
+                removed += 1
+        assert removed
+        out = io.BytesIO()
+        pdf.save(out)
+    assert any("no alternative text" in p for p in audit(out.getvalue()))
+
+
+def _structure(path: Path):
+    with pikepdf.open(path) as pdf:
+        document = pdf.Root.StructTreeRoot.K[0]
+
+        def roles(element, depth=0):
+            for kid in element.get("/K", []):
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+                    yield depth, str(kid.S), kid
+                    yield from roles(kid, depth + 1)
+
+        return [(depth, role, _text_of(pdf, kid)) for depth, role, kid in roles(document)]
+
+
+def _text_of(pdf, element) -> str:
+    alt = element.get("/Alt")
+    return str(alt) if alt is not None else ""
+
+
+def test_the_packet_keeps_one_tagged_section_per_handout(built):
+    structure = _structure(built / "en/letter/standard/packet.pdf")
+    sections = [role for depth, role, _ in structure if depth == 0]
+    assert sections == ["/Sect"] * len(TOPICS)
+    first_in_each = [structure[i + 1][1] for i, (depth, role, _) in enumerate(structure)
+                     if depth == 0]
+    assert first_in_each == ["/H1"] * len(TOPICS)
+
+
+def test_the_picture_is_a_figure_with_the_alt_text_from_the_yaml(built):
+    handout = yaml.safe_load((HANDOUTS / "en/diagnosis.yaml").read_text(encoding="utf-8"))
+    picture = next(b["picture"] for s in handout["sections"] for b in s["blocks"]
+                   if "picture" in b)
+    figures = [text for _, role, text in _structure(built / "en/letter/standard/diagnosis.pdf")
+               if role == "/Figure"]
+    assert " ".join(picture["alt"].split()) in [" ".join(f.split()) for f in figures]
+
+
+@pytest.mark.parametrize("edition", ["standard", "large-print"])
+def test_tagging_changes_nothing_on_paper(edition):
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 renders the pages to compare")
+    from layouts.build import load
+    from layouts.errors import Problems
+    from layouts.render import Job, render
+    from layouts.terms import terms_used
+
+    content = load(HANDOUTS, ("en",), Problems())
+    language = content.languages["en"]
+    handouts = tuple(language.handouts[t] for t in TOPICS)
+    words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
+    logo = str(Path(HANDOUTS).parent / "assets" / content.clinic.logo)
+    pages = {}
+    for tagged in (True, False):
+        rendered = render(Job(handouts, words, content.clinic, language.phrases, edition,
+                              "letter", logo, packet=True, tagged=tagged))
+        document = pdfium.PdfDocument(rendered.pdf)
+        pages[tagged] = [page.render(scale=0.5).to_pil().tobytes() for page in document]
+    assert len(pages[True]) == len(pages[False])
+    different = [n for n, (a, b) in enumerate(zip(pages[True], pages[False]), 1) if a != b]
+    assert different == []

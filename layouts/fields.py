@@ -10,10 +10,8 @@ have empty appearances, so a printed blank handout looks exactly as before.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
-from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -26,6 +24,7 @@ from pypdf.generic import (
 )
 
 from .blanks import FieldSpot
+from .pdfupdate import Update
 from .structure import write_structure
 from .styles import BODY, EDITIONS, FONTS_DIR, _FONT_FILES, register_fonts
 from .tags import Element
@@ -45,7 +44,7 @@ def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str,
     for spot in spots:
         form.add(spot)
     if structure is not None:
-        write_structure(form.writer, structure, form.widgets, title, lang)
+        write_structure(form.update, structure, form.widgets, title, lang)
     return form.finish()
 
 
@@ -55,9 +54,9 @@ def _name(value: str) -> NameObject:
 
 class _FormWriter:
     def __init__(self, pdf: bytes, font_size: float):
-        self.writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-        self.font = self.writer._add_object(_field_font(self.writer))
-        self.empty = self.writer._add_object(_appearance(b"", 1, 1))
+        self.update = Update.editing_pages(pdf)
+        self.font = self.update.add(_field_font(self.update))
+        self.empty = self.update.add(_appearance(b"", 1, 1))
         self.da = TextStringObject(f"{FIELD_FONT} {font_size:g} Tf {INK_RGB} rg")
         self.topics: dict[str, DictionaryObject] = {}
         self.radios: dict[str, DictionaryObject] = {}
@@ -65,7 +64,7 @@ class _FormWriter:
         self.widgets: list = []   # the widget annotation of each spot, in spot order
 
     def add_object(self, obj):
-        return self.writer._add_object(obj)
+        return self.update.add(obj)
 
     def topic(self, topic: str) -> DictionaryObject:
         """The non-terminal parent field of a topic, so names read `<topic>.<field>`."""
@@ -79,7 +78,7 @@ class _FormWriter:
     def add(self, spot: FieldSpot) -> None:
         topic, name = spot.name.split(".", 1)
         parent = self.topic(topic)
-        page = self.writer.pages[spot.page - 1]
+        page = self.update.pages[spot.page - 1]
         x1, y1, x2, y2 = spot.rect
         width, height = x2 - x1, y2 - y1
         widget = DictionaryObject({
@@ -143,20 +142,18 @@ class _FormWriter:
         return group
 
     def finish(self) -> bytes:
-        writer = self.writer
+        update = self.update
         for number, refs in sorted(self.per_page.items()):
-            page = writer.pages[number - 1]
+            page = update.pages[number - 1]
             page[_name("Annots")] = ArrayObject([*(page.get("/Annots") or ()), *refs])
-            page[_name("Tabs")] = _name("S")  # tab order: the structure, else this order
-        writer._root_object[_name("AcroForm")] = DictionaryObject({
+            page[_name("Tabs")] = _name("S")  # tab order follows the structure tree
+        update.root[_name("AcroForm")] = DictionaryObject({
             _name("Fields"): ArrayObject(t.indirect_reference for t in self.topics.values()),
             _name("DR"): DictionaryObject({_name("Font"): DictionaryObject({
                 NameObject(FIELD_FONT): self.font})}),
             _name("DA"): self.da,
         })
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
+        return update.to_bytes()
 
 
 def _appearance(content: bytes, width: float, height: float) -> StreamObject:
@@ -189,7 +186,7 @@ def _dot(width: float, height: float) -> bytes:
             f"f Q").encode()
 
 
-def _field_font(writer: PdfWriter) -> DictionaryObject:
+def _field_font(update: Update) -> DictionaryObject:
     """A simple TrueType font (WinAnsi) with the whole Atkinson file embedded, for typed text."""
     register_fonts()
     from reportlab.pdfbase import pdfmetrics
@@ -218,7 +215,7 @@ def _field_font(writer: PdfWriter) -> DictionaryObject:
         _name("Descent"): NumberObject(round(face.descent)),
         _name("CapHeight"): NumberObject(round(face.capHeight)),
         _name("StemV"): NumberObject(face.stemV),
-        _name("FontFile2"): writer._add_object(file),  # a stream must be an indirect object
+        _name("FontFile2"): update.add(file),  # a stream must be an indirect object
     })
     return DictionaryObject({
         _name("Type"): _name("Font"),

@@ -11,7 +11,6 @@ Vietnamese. `flatten` also turns the values into plain page ink and removes the 
 from __future__ import annotations
 
 import io
-import re
 import zlib
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,6 +25,7 @@ from pypdf.generic import (
 )
 
 from .blanks import FieldSpot
+from .pdfupdate import Base, Raw, Update
 from .styles import BODY, EDITIONS, FALLBACK, FONTS_DIR, _FONT_FILES, font_characters, \
     register_fonts
 
@@ -52,15 +52,10 @@ class BlankPacket:
     """The blank packet's bytes and where each field lives in them; read once per process."""
 
     def __init__(self, pdf: bytes, spots: list[FieldSpot], edition: str):
-        self.pdf = pdf
         self.font_size = EDITIONS[edition].body
         reader = PdfReader(io.BytesIO(pdf))
-        trailer = reader.trailer
-        self.size = int(trailer["/Size"])
-        self.root = trailer.raw_get("/Root")
-        self.info = trailer.raw_get("/Info") if "/Info" in trailer else None
-        self.file_id = trailer.get("/ID")
-        self.startxref = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+        self.base = Base(pdf, reader)
+        self.root = reader.trailer.raw_get("/Root")
         self.root_dict = DictionaryObject(reader.trailer["/Root"])
         acroform = reader.trailer["/Root"]["/AcroForm"]
         self.atk_font = acroform["/DR"]["/Font"].raw_get("/AtkF")
@@ -90,7 +85,7 @@ class BlankPacket:
                                                         spots_here[0])])
 
     def fill(self, values: dict[str, str | bool], flatten: bool = False) -> bytes:
-        update = _Update(self.size)
+        update = Update(self.base)
         shown: list[tuple[_Widget, int]] = []   # widget, appearance object number
         fonts = _Fonts(update, self.atk_font)
         for name, value in values.items():
@@ -113,20 +108,20 @@ class BlankPacket:
                 shown.append((f.widgets[0], _appearance_ref(f.dictionary, "Yes")))
             else:
                 widget = f.widgets[0]
-                number = update.add(_text_appearance(str(value), widget.spot, self.font_size,
-                                                     fonts))
+                appearance = update.add(Raw(_text_appearance(str(value), widget.spot,
+                                                             self.font_size, fonts)))
+                number = appearance.idnum
                 d = DictionaryObject(f.dictionary)
                 d[NameObject("/V")] = TextStringObject(str(value))
-                d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): IndirectObject(
-                    number, 0, None)})
+                d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): appearance})
                 update.replace(f.number, d)
                 shown.append((widget, number))
         fonts.finish()
         if flatten:
             self._flatten(update, shown)
-        return self.pdf + update.to_bytes(self)
+        return update.to_bytes()
 
-    def _flatten(self, update: _Update, shown: list[tuple[_Widget, int]]) -> None:
+    def _flatten(self, update: Update, shown: list[tuple[_Widget, int]]) -> None:
         """Draw each shown appearance on its page, then remove the widgets and the form."""
         by_page: dict[int, list[tuple[_Widget, int]]] = {}
         for widget, number in shown:
@@ -142,12 +137,13 @@ class BlankPacket:
                 ops = []
                 for index, (widget, number) in enumerate(items):
                     key = f"/Fill{index}"
-                    xobjects[NameObject(key)] = IndirectObject(number, 0, None)
+                    xobjects[NameObject(key)] = IndirectObject(number, 0, update)
                     x1, y1 = widget.spot.rect[:2]
                     ops.append(f"q 1 0 0 1 {x1:.2f} {y1:.2f} cm {key} Do Q")
                 resources[NameObject("/XObject")] = xobjects
                 d[NameObject("/Resources")] = resources
-                content = update.add_stream(DictionaryObject(), "\n".join(ops).encode())
+                content = update.add(_flate_stream(DictionaryObject(),
+                                                   "\n".join(ops).encode())).idnum
                 existing = page["/Contents"]
                 existing = list(existing) if isinstance(existing, ArrayObject) else [
                     page.raw_get("/Contents")]
@@ -161,51 +157,6 @@ class BlankPacket:
 
 def _appearance_ref(dictionary: DictionaryObject, state: str) -> int:
     return dictionary["/AP"]["/N"].raw_get(f"/{state}").idnum
-
-
-class _Update:
-    """The objects of one incremental update, serialised with an xref section and trailer."""
-
-    def __init__(self, size: int):
-        self.next = size
-        self.objects: dict[int, bytes] = {}
-
-    def replace(self, number: int, obj) -> None:
-        self.objects[number] = _serialise(obj)
-
-    def add(self, data: bytes) -> int:
-        number, self.next = self.next, self.next + 1
-        self.objects[number] = data
-        return number
-
-    def add_stream(self, dictionary: DictionaryObject, content: bytes,
-                   compress: bool = True) -> int:
-        if compress:
-            content = zlib.compress(content)
-            dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
-        return self.add(_stream_bytes(dictionary, content))
-
-    def to_bytes(self, blank: BlankPacket) -> bytes:
-        out = io.BytesIO()
-        base = len(blank.pdf) + 1
-        out.write(b"\n")
-        offsets = {}
-        for number in sorted(self.objects):
-            offsets[number] = base + out.tell() - 1
-            out.write(f"{number} 0 obj\n".encode() + self.objects[number] + b"\nendobj\n")
-        xref = base + out.tell() - 1
-        out.write(b"xref\n0 1\n0000000000 65535 f \n")
-        for number in sorted(offsets):
-            out.write(f"{number} 1\n{offsets[number]:010d} 00000 n \n".encode())
-        trailer = DictionaryObject({NameObject("/Size"): _int(self.next),
-                                    NameObject("/Root"): blank.root,
-                                    NameObject("/Prev"): _int(blank.startxref)})
-        if blank.info is not None:
-            trailer[NameObject("/Info")] = blank.info
-        if blank.file_id is not None:
-            trailer[NameObject("/ID")] = blank.file_id
-        out.write(b"trailer\n" + _serialise(trailer) + f"\nstartxref\n{xref}\n%%EOF\n".encode())
-        return out.getvalue()
 
 
 def _int(value: int):
@@ -224,26 +175,26 @@ def _serialise(obj) -> bytes:
 class _Fonts:
     """The fonts a filled packet's appearances use; DejaVu is added only when needed."""
 
-    def __init__(self, update: _Update, atk_font):
+    def __init__(self, update: Update, atk_font):
         self.update, self.atk_font = update, atk_font
-        self.fallback_number: int | None = None
+        self.fallback_ref: IndirectObject | None = None
         self.glyphs_used: dict[int, str] = {}
 
-    def fallback(self) -> int:
-        if self.fallback_number is None:
-            self.fallback_number = self.update.add(b"")  # written once all glyphs are known
-        return self.fallback_number
+    def fallback(self) -> IndirectObject:
+        if self.fallback_ref is None:  # written by finish(), once all glyphs are known
+            self.fallback_ref = self.update.add(DictionaryObject())
+        return self.fallback_ref
 
     def finish(self) -> None:
         """Write the fallback font (Type0, Identity-H) now that its glyphs are known."""
-        if self.fallback_number is None:
+        if self.fallback_ref is None:
             return
         face = _fallback_face()
-        ref = lambda number: IndirectObject(number, 0, None)  # noqa: E731
-        file = self.update.add(_stream_bytes(DictionaryObject({
+        add = self.update.add
+        file = add(Raw(_stream_bytes(DictionaryObject({
             NameObject("/Length1"): _int(_fallback_length()),
-            NameObject("/Filter"): NameObject("/FlateDecode")}), _fallback_file()))
-        descriptor = self.update.add(_serialise(DictionaryObject({
+            NameObject("/Filter"): NameObject("/FlateDecode")}), _fallback_file())))
+        descriptor = add(DictionaryObject({
             NameObject("/Type"): NameObject("/FontDescriptor"),
             NameObject("/FontName"): NameObject("/DejaVuSans"),
             NameObject("/Flags"): _int(4),
@@ -253,12 +204,12 @@ class _Fonts:
             NameObject("/Descent"): _int(round(face.descent)),
             NameObject("/CapHeight"): _int(round(face.capHeight)),
             NameObject("/StemV"): _int(face.stemV),
-            NameObject("/FontFile2"): ref(file)})))
+            NameObject("/FontFile2"): file}))
         widths = ArrayObject()
         for glyph, char in sorted(self.glyphs_used.items()):
             widths += [_int(glyph), ArrayObject([_int(round(face.charWidths.get(ord(char),
                                                                                1000)))])]
-        cid_font = self.update.add(_serialise(DictionaryObject({
+        cid_font = add(DictionaryObject({
             NameObject("/Type"): NameObject("/Font"),
             NameObject("/Subtype"): NameObject("/CIDFontType2"),
             NameObject("/BaseFont"): NameObject("/DejaVuSans"),
@@ -266,22 +217,22 @@ class _Fonts:
                 NameObject("/Registry"): TextStringObject("Adobe"),
                 NameObject("/Ordering"): TextStringObject("Identity"),
                 NameObject("/Supplement"): _int(0)}),
-            NameObject("/FontDescriptor"): ref(descriptor),
+            NameObject("/FontDescriptor"): descriptor,
             NameObject("/CIDToGIDMap"): NameObject("/Identity"),
-            NameObject("/W"): widths})))
-        to_unicode = self.update.add_stream(DictionaryObject(), _to_unicode(self.glyphs_used))
-        self.update.objects[self.fallback_number] = _serialise(DictionaryObject({
+            NameObject("/W"): widths}))
+        to_unicode = add(_flate_stream(DictionaryObject(), _to_unicode(self.glyphs_used)))
+        self.fallback_ref.get_object().update({
             NameObject("/Type"): NameObject("/Font"),
             NameObject("/Subtype"): NameObject("/Type0"),
             NameObject("/BaseFont"): NameObject("/DejaVuSans"),
             NameObject("/Encoding"): NameObject("/Identity-H"),
-            NameObject("/DescendantFonts"): ArrayObject([ref(cid_font)]),
-            NameObject("/ToUnicode"): ref(to_unicode)}))
+            NameObject("/DescendantFonts"): ArrayObject([cid_font]),
+            NameObject("/ToUnicode"): to_unicode})
 
     def resources(self, uses_fallback: bool) -> DictionaryObject:
         fonts = DictionaryObject({NameObject("/AtkF"): self.atk_font})
         if uses_fallback:
-            fonts[NameObject("/DejF")] = IndirectObject(self.fallback(), 0, None)
+            fonts[NameObject("/DejF")] = self.fallback()
         return DictionaryObject({NameObject("/Font"): fonts})
 
 
@@ -390,6 +341,11 @@ def _fallback_face():
     register_fonts()
     from reportlab.pdfbase import pdfmetrics
     return pdfmetrics.getFont(FALLBACK).face
+
+
+def _flate_stream(dictionary: DictionaryObject, content: bytes) -> Raw:
+    dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
+    return Raw(_stream_bytes(dictionary, zlib.compress(content)))
 
 
 def _stream_bytes(dictionary: DictionaryObject, data: bytes) -> bytes:

@@ -7,9 +7,9 @@ The only emphasis is our own `**bold**`.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from xml.sax.saxutils import escape
 
 from .styles import BODY, FALLBACK, font_characters
 
@@ -48,18 +48,19 @@ def to_markup(text: str) -> str:
 def _font_runs(text: str) -> str:
     """Escape text and wrap the characters the body font lacks in the fallback font."""
     body = font_characters(BODY)
-    out, fallback_run = [], []
-    for char in text:
-        if ord(char) in body or char in "\n\t " or ord(char) in _INVISIBLE_OK:
-            if fallback_run:
-                out.append(f'<font name="{FALLBACK}">{escape("".join(fallback_run))}</font>')
-                fallback_run = []
-            out.append(escape(char))
-        else:
-            fallback_run.append(char)
-    if fallback_run:
-        out.append(f'<font name="{FALLBACK}">{escape("".join(fallback_run))}</font>')
+    out = []
+    for lacks, run in itertools.groupby(text, key=lambda c: _needs_fallback(c, body)):
+        run = _escape("".join(run))
+        out.append(f'<font name="{FALLBACK}">{run}</font>' if lacks else run)
     return "".join(out)
+
+
+def _needs_fallback(char: str, body: frozenset[int]) -> bool:
+    return ord(char) not in body and char not in "\n\t " and ord(char) not in _INVISIBLE_OK
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def unprintable(text: str) -> list[tuple[str, str]]:

@@ -6,11 +6,14 @@ structure elements it was given, so the tagged PDF reads like the page looks.
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, Paragraph
+
+from .styles import INK
 
 from .tags import Element, artifact, marked, page_box
 
@@ -83,14 +86,39 @@ class Figure(Flowable):
         self.drawing.drawOn(self.canv, 0, 0)
 
 
+QUIET_ZONE = 4  # modules of white around a QR code, so phones can find it
+
+
 @cache
-def _qr_drawing(address: str, size: float) -> Drawing:
-    # Encoding is the slow part, and every handout of a build shows the same address.
-    qr = QrCodeWidget(address, barLevel="M")
-    x1, y1, x2, y2 = qr.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-    drawing.add(qr)
-    return drawing
+def qr_modules(address: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR code of an address: its size in modules and its dark runs (row, column, length).
+
+    Encoding is the slow part and every handout of a build shows the same address, so it is
+    done once; drawing is then one path of rectangles.
+    """
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(address)
+    code.make()
+    runs = []
+    for row, modules in enumerate(code.modules):
+        column = 0
+        for dark, group in itertools.groupby(bool(m) for m in modules):
+            length = len(list(group))
+            if dark:
+                runs.append((row, column, length))
+            column += length
+    return code.getModuleCount(), tuple(runs)
+
+
+def draw_qr(canv, address: str, x: float, y: float, size: float) -> None:
+    count, runs = qr_modules(address)
+    module = size / (count + 2 * QUIET_ZONE)
+    path = canv.beginPath()
+    for row, column, length in runs:
+        path.rect(x + (column + QUIET_ZONE) * module,
+                  y + size - (row + QUIET_ZONE + 1) * module, length * module, module)
+    canv.setFillColor(INK)
+    canv.drawPath(path, stroke=0, fill=1)
 
 
 class QrBlock(Flowable):
@@ -110,10 +138,9 @@ class QrBlock(Flowable):
 
     def draw(self):
         canv = self.canv
-        drawing = _qr_drawing(self.address, self.size)
         bottom = (self.height - self.size) / 2
         with marked(canv, self.figure):
-            drawing.drawOn(canv, 0, bottom)
+            draw_qr(canv, self.address, 0, bottom, self.size)
         if self.figure is not None:
             self.figure.attributes["BBox"] = page_box(canv, 0, bottom, self.size,
                                                       bottom + self.size)

@@ -8,20 +8,19 @@ declares PDF/UA-1 and repeats the title.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+import io
+from html import escape
 
-from pypdf import PdfWriter
 from pypdf.generic import (
-    ArrayObject,
     BooleanObject,
     DecodedStreamObject,
     DictionaryObject,
-    FloatObject,
     NameObject,
     NumberObject,
     TextStringObject,
 )
 
+from .pdfupdate import Raw, Update
 from .tags import Element, MarkedContent, Widget
 
 
@@ -29,79 +28,75 @@ def _name(value: str) -> NameObject:
     return NameObject("/" + value)
 
 
-def write_structure(writer: PdfWriter, root: Element, widgets: list, title: str,
+def write_structure(update: Update, root: Element, widgets: list, title: str,
                     lang: str) -> None:
-    """Add the structure tree of `root` to the writer's document; `widgets[i]` is the widget
-    annotation (indirect reference) of field spot i."""
-    pages = [page.indirect_reference for page in writer.pages]
-    marked: dict[int, dict[int, object]] = {}    # page -> mcid -> element reference
-    widget_parents: list[tuple[object, object]] = []  # (widget reference, element reference)
-    tree_root = DictionaryObject({_name("Type"): _name("StructTreeRoot")})
-    tree_root_ref = writer._add_object(tree_root)
+    """Add the structure tree of `root` to the document; `widgets[i]` is the widget
+    annotation (indirect reference) of field spot i.
 
-    def element_object(element: Element, parent_ref) -> object | None:
+    A handout has thousands of elements, so they are written as text directly: serialising
+    them as library objects took longer than laying out the pages.
+    """
+    pages = [page.indirect_reference.idnum for page in update.pages]
+    marked: dict[int, dict[int, int]] = {}       # page -> mcid -> element object number
+    widget_parents: list[tuple[object, int]] = []  # (widget reference, element number)
+    tree_root = update.add(Raw(b""))
+
+    def element_object(element: Element, parent: int) -> int | None:
         if not element.children:
             return None  # an element that drew nothing has no place in the tree
-        obj = DictionaryObject({_name("Type"): _name("StructElem"), _name("S"):
-                                _name(element.role), _name("P"): parent_ref})
-        ref = writer._add_object(obj)
-        kids = ArrayObject()
+        number = update.add(Raw(b"")).idnum
+        kids = []
         for child in element.children:
             if isinstance(child, Element):
-                child_ref = element_object(child, ref)
-                if child_ref is not None:
-                    kids.append(child_ref)
+                kid = element_object(child, number)
+                if kid is not None:
+                    kids.append(f"{kid} 0 R")
             elif isinstance(child, MarkedContent):
-                kids.append(DictionaryObject({
-                    _name("Type"): _name("MCR"), _name("Pg"): pages[child.page - 1],
-                    _name("MCID"): NumberObject(child.mcid)}))
-                marked.setdefault(child.page, {})[child.mcid] = ref
+                kids.append(f"<</Type/MCR/Pg {pages[child.page - 1]} 0 R/MCID {child.mcid}>>")
+                marked.setdefault(child.page, {})[child.mcid] = number
             elif isinstance(child, Widget):
                 widget = widgets[child.spot]
-                kids.append(DictionaryObject({
-                    _name("Type"): _name("OBJR"), _name("Obj"): widget,
-                    _name("Pg"): widget.get_object()["/P"]}))
-                widget_parents.append((widget, ref))
-        obj[_name("K")] = kids
-        if element.alt:
-            obj[_name("Alt")] = TextStringObject(element.alt)
-        attributes = _attributes(element, pages)
-        if attributes is not None:
-            obj[_name("A")] = attributes
+                page = widget.get_object().raw_get("/P").idnum
+                kids.append(f"<</Type/OBJR/Obj {widget.idnum} 0 R/Pg {page} 0 R>>")
+                widget_parents.append((widget, number))
+        text = f"<</Type/StructElem/S/{element.role}/P {parent} 0 R/K[{' '.join(kids)}]"
         if "Page" in element.attributes:
-            obj[_name("Pg")] = pages[element.attributes["Page"] - 1]
-        return ref
+            text += f"/Pg {pages[element.attributes['Page'] - 1]} 0 R"
+        if "Scope" in element.attributes:
+            text += f"/A<</O/Table/Scope/{element.attributes['Scope']}>>"
+        if "BBox" in element.attributes:
+            box = " ".join(f"{v:.2f}" for v in element.attributes["BBox"])
+            text += f"/A<</O/Layout/BBox[{box}]>>"
+        alt = _text(element.alt) if element.alt else b""
+        update.replace(number, Raw(text.encode() + (b"/Alt" + alt if alt else b"") + b">>"))
+        return number
 
-    document = element_object(root, tree_root_ref)
-    numbers = ArrayObject()
-    for index, page in enumerate(writer.pages):
+    document = element_object(root, tree_root.idnum)
+    numbers = []
+    for index, page in enumerate(update.pages):
         page[_name("StructParents")] = NumberObject(index)
         by_mcid = marked.get(index + 1, {})
-        numbers += [NumberObject(index),
-                    ArrayObject(by_mcid[mcid] for mcid in range(len(by_mcid)))]
+        numbers.append(f"{index}[{' '.join(f'{by_mcid[m]} 0 R' for m in range(len(by_mcid)))}]")
     key = len(pages)
-    for widget, element_ref in widget_parents:
+    for widget, element_number in widget_parents:
         widget.get_object()[_name("StructParent")] = NumberObject(key)
-        numbers += [NumberObject(key), element_ref]
+        numbers.append(f"{key} {element_number} 0 R")
         key += 1
-    tree_root[_name("K")] = ArrayObject([document]) if document else ArrayObject()
-    tree_root[_name("ParentTree")] = DictionaryObject({_name("Nums"): numbers})
-    tree_root[_name("ParentTreeNextKey")] = NumberObject(key)
-    catalog = writer._root_object
-    catalog[_name("StructTreeRoot")] = tree_root_ref
+    kids = f"{document} 0 R" if document else ""
+    update.replace(tree_root.idnum, Raw(
+        f"<</Type/StructTreeRoot/K[{kids}]/ParentTree<</Nums[{' '.join(numbers)}]>>"
+        f"/ParentTreeNextKey {key}>>".encode()))
+    catalog = update.root
+    catalog[_name("StructTreeRoot")] = tree_root
     catalog[_name("MarkInfo")] = DictionaryObject({_name("Marked"): BooleanObject(True)})
     catalog[_name("Lang")] = TextStringObject(lang)
-    catalog[_name("Metadata")] = writer._add_object(_xmp(title, lang))
+    catalog[_name("Metadata")] = update.add(_xmp(title, lang))
 
 
-def _attributes(element: Element, pages) -> DictionaryObject | None:
-    if "Scope" in element.attributes:
-        return DictionaryObject({_name("O"): _name("Table"),
-                                 _name("Scope"): _name(element.attributes["Scope"])})
-    if "BBox" in element.attributes:
-        return DictionaryObject({_name("O"): _name("Layout"), _name("BBox"): ArrayObject(
-            FloatObject(v) for v in element.attributes["BBox"])})
-    return None
+def _text(value: str) -> bytes:
+    out = io.BytesIO()
+    TextStringObject(value).write_to_stream(out)
+    return out.getvalue()
 
 
 def _xmp(title: str, lang: str) -> DecodedStreamObject:

@@ -50,8 +50,8 @@ def parse_args(argv):
                            "<out>/filled/<id>.pdf (one --lang, --edition and --paper)")
     fill.add_argument("--flatten", action="store_true",
                       help="with --fill: print the values as plain ink, with no form fields")
-    fill.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                      help="with --fill: processes to use (default: the number of cores)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="processes to use (default: the number of cores)")
     fill.add_argument("--shard", metavar="K/N",
                       help="with --fill: make only every N-th packet, from the K-th")
     args = parser.parse_args(argv)

@@ -49,7 +49,7 @@ class Options:
     today: datetime.date | None = None   # for the review-date check; None means today
     fill: Path | None = None      # a patients CSV: write one filled packet per row instead
     flatten: bool = False
-    jobs: int = 1
+    jobs: int = 1                 # processes for rendering and filling
     shard: str | None = None      # "K/N"
 
 
@@ -191,7 +191,7 @@ def build(options: Options) -> Outcome:
     from .render import Job
     from .terms import terms_used
 
-    files = []  # (relative path, metadata, bytes)
+    planned = []  # (relative path, manifest metadata, job)
     for lang, language in content.languages.items():
         topics = [t for t in model.TOPICS if not options.topics or t in options.topics]
         handouts = tuple(language.handouts[t] for t in topics)
@@ -203,13 +203,15 @@ def build(options: Options) -> Outcome:
                               paper=paper, logo_path=str(logo.path) if logo else None,
                               notice=_notice(language.phrases))
                 for handout, used in zip(handouts, words):
-                    result = _make_pdf(Job((handout,), (used,), **common))
-                    files.append((f"{lang}/{paper}/{edition}/{handout.topic}.pdf",
-                                  dict(topic=handout.topic, **base,
-                                       reading_level=reading[lang, handout.topic]), result))
-                result = _make_pdf(Job(handouts, words, packet=True, **common))
-                files.append((f"{lang}/{paper}/{edition}/packet.pdf", dict(topic="packet",
-                                                                          **base), result))
+                    planned.append((f"{lang}/{paper}/{edition}/{handout.topic}.pdf",
+                                    dict(topic=handout.topic, **base,
+                                         reading_level=reading[lang, handout.topic]),
+                                    Job((handout,), (used,), **common)))
+                planned.append((f"{lang}/{paper}/{edition}/packet.pdf",
+                                dict(topic="packet", **base),
+                                Job(handouts, words, packet=True, **common)))
+    results = _make_pdfs([job for _, _, job in planned], options.jobs)
+    files = [(path, meta, result) for (path, meta, _), result in zip(planned, results)]
     late = Problems()
     report_overflows(content.clinic, [result for _, _, result in files], late)
     outcome.problems = sorted([*outcome.problems, *late.sorted()])
@@ -236,6 +238,26 @@ def _notice(phrases: model.Phrases) -> str:
     return "" if phrases.translation_reviewed else phrases.translation_notice or ""
 
 
+def _make_pdfs(jobs: list, processes: int) -> list:
+    """Render every job, on several cores when there are several; results keep the jobs' order.
+
+    Each PDF is rendered whole in one process, so the bytes do not depend on how the work was
+    shared out.
+    """
+    if processes <= 1 or len(jobs) <= 1:
+        return [_make_pdf(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: workers start with the fonts and content already loaded. Largest jobs first, so
+    # the packet does not start last.
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].handouts))
+    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        done = dict(zip(order, pool.map(_make_pdf, [jobs[i] for i in order])))
+    return [done[i] for i in range(len(jobs))]
+
+
 def _make_pdf(job):
     """Render one PDF and lay its form fields over the blanks."""
     # ReportLab and pypdf are only imported when there is work for them.
@@ -244,7 +266,8 @@ def _make_pdf(job):
 
     rendered = render(job)
     title = job.phrases.packet_title if job.packet else job.handouts[0].title
-    return dataclasses.replace(rendered, pdf=add_fields(
+    # The structure tree is written into the PDF here; it is not needed afterwards.
+    return dataclasses.replace(rendered, structure=None, pdf=add_fields(
         rendered.pdf, rendered.field_spots, job.edition, rendered.structure, plain(title),
         job.handouts[0].lang))
 

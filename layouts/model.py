@@ -25,6 +25,7 @@ EDITIONS = ("standard", "large-print")
 PICTURE_PARTS = ("liver", "stomach", "pancreas", "gallbladder", "duodenum", "spleen",
                  "bile_duct", "small_intestine")
 EASY_LIST_LENGTH = 7  # lists longer than this are hard to take in (DESIGN.md)
+LABEL_LENGTH = 40     # a picture's labels sit in its margins: a word or two each
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 _ASSET = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
@@ -146,14 +147,15 @@ class BulletList:
 class PictureLabels:
     """The names printed next to each part of the picture."""
 
-    liver: str | None = spec("Label for the liver.", None)
-    stomach: str | None = spec("Label for the stomach.", None)
-    pancreas: str | None = spec("Label for the pancreas.", None)
-    gallbladder: str | None = spec("Label for the gallbladder.", None)
-    duodenum: str | None = spec("Label for the duodenum.", None)
-    spleen: str | None = spec("Label for the spleen.", None)
-    bile_duct: str | None = spec("Label for the bile duct.", None)
-    small_intestine: str | None = spec("Label for the small intestine.", None)
+    liver: str | None = spec("Label for the liver.", None, max_length=LABEL_LENGTH)
+    stomach: str | None = spec("Label for the stomach.", None, max_length=LABEL_LENGTH)
+    pancreas: str | None = spec("Label for the pancreas.", None, max_length=LABEL_LENGTH)
+    gallbladder: str | None = spec("Label for the gallbladder.", None, max_length=LABEL_LENGTH)
+    duodenum: str | None = spec("Label for the duodenum.", None, max_length=LABEL_LENGTH)
+    spleen: str | None = spec("Label for the spleen.", None, max_length=LABEL_LENGTH)
+    bile_duct: str | None = spec("Label for the bile duct.", None, max_length=LABEL_LENGTH)
+    small_intestine: str | None = spec("Label for the small intestine.", None,
+                                       max_length=LABEL_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -427,6 +429,10 @@ class _Converter:
         value = unicodedata.normalize("NFC", data).strip()
         if not value:
             self.error(data, f"{what} is empty; write the text, or remove the line")
+            return _INVALID
+        if len(value) > meta.get("max_length", len(value)):
+            self.error(data, f"{what} is {len(value)} characters long; keep it to "
+                       f"{meta['max_length']} or fewer (a word or two)")
             return _INVALID
         if "choices" in meta and value not in meta["choices"]:
             choices = meta["choices"]

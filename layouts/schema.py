@@ -47,6 +47,8 @@ def _type(hint, meta: dict, defs: dict) -> dict:
     if hint is datetime.date:
         return {"type": "string", "format": "date"}
     out = {"type": "string", "minLength": 1}
+    if "max_length" in meta:
+        out["maxLength"] = meta["max_length"]
     if "choices" in meta:
         out["enum"] = list(meta["choices"])
     if "pattern" in meta:

@@ -8,15 +8,14 @@ processes. `--shard K/N` keeps every N-th row from the K-th, so a CI matrix can 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .fill import BlankPacket
 from .patients import PatientRow
+from .workers import run_in_workers
 
 CHUNK = 25  # rows per task: large enough to amortise the hand-off, small enough to balance
 
@@ -75,13 +74,10 @@ def fill_all(blank: BlankPacket, rows: list[PatientRow], folder: Path, flatten: 
             written.update(_fill_rows(chunk))
             progress.advance(len(chunk))
     else:
-        # fork: workers inherit the parsed blank packet instead of each parsing it again.
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
-                                 initargs=(blank, folder, flatten)) as pool:
-            for done in pool.map(_fill_rows, chunks):
-                written.update(done)
-                progress.advance(len(done))
+        # Workers inherit the parsed blank packet instead of each parsing it again.
+        for done in run_in_workers(_fill_rows, chunks, jobs, _start, (blank, folder, flatten)):
+            written.update(done)
+            progress.advance(len(done))
     progress.finish()
     return written
 

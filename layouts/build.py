@@ -169,12 +169,15 @@ def check_reading(content: model.Content, src: Path, problems: Problems) -> dict
 def build(options: Options) -> Outcome:
     problems = Problems()
     content = load(options.src, options.langs, problems)
-    logo, reading = None, {}
+    logo, planned = None, []
     if content:
         check_printable(content, problems)
         check_reviews(content, options.today or datetime.date.today(), problems)
         reading = check_reading(content, options.src, problems)
         logo = find_image(content.clinic.logo, problems)
+    if content and not problems.errors and not options.fill:
+        planned = plan(content, options, logo, reading)
+        check_overflows(content.clinic, [job for _, _, job in planned], problems)
     found = problems.sorted()
     if options.strict:  # warnings become errors, and say so
         found = [dataclasses.replace(p, severity="error") for p in found]
@@ -185,13 +188,20 @@ def build(options: Options) -> Outcome:
         return outcome
     if options.check:
         return outcome
-
     if options.fill:
         return _fill(options, content, logo, outcome)
+    results = _make_pdfs([job for _, _, job in planned], options.jobs)
+    files = [(path, meta, result) for (path, meta, _), result in zip(planned, results)]
+    outcome.written = write_all(options.out, files, options.preview)
+    return outcome
+
+
+def plan(content: model.Content, options: Options, logo, reading: dict) -> list:
+    """Every PDF the run will make: (relative path, manifest metadata, render job)."""
     from .render import Job
     from .terms import terms_used
 
-    planned = []  # (relative path, manifest metadata, job)
+    planned = []
     for lang, language in content.languages.items():
         topics = [t for t in model.TOPICS if not options.topics or t in options.topics]
         handouts = tuple(language.handouts[t] for t in topics)
@@ -210,27 +220,19 @@ def build(options: Options) -> Outcome:
                 planned.append((f"{lang}/{paper}/{edition}/packet.pdf",
                                 dict(topic="packet", **base),
                                 Job(handouts, words, packet=True, **common)))
-    results = _make_pdfs([job for _, _, job in planned], options.jobs)
-    files = [(path, meta, result) for (path, meta, _), result in zip(planned, results)]
-    late = Problems()
-    report_overflows(content.clinic, [result for _, _, result in files], late)
-    outcome.problems = sorted([*outcome.problems, *late.sorted()])
-    if options.strict and late.warnings:
-        outcome.problems = [dataclasses.replace(p, severity="error") for p in outcome.problems]
-        outcome.exit_code = 1
-        return outcome
-    outcome.written = write_all(options.out, files, options.preview)
-    return outcome
+    return planned
 
 
-def report_overflows(clinic: model.Clinic, results, problems: Problems) -> None:
-    """Clinic text that had to shrink to fit the header or footer is worth a warning."""
-    overflowed = {text for result in results for text in result.overflows}
+def check_overflows(clinic: model.Clinic, jobs: list, problems: Problems) -> None:
+    """Clinic text too long for its place in the header or footer is worth a warning."""
+    from .render import overflows
+
+    overflowed = set().union(*(overflows(job) for job in jobs))
     for value, what in ((clinic.name, "name"), (clinic.phone, "phone"),
                         (clinic.after_hours_phone, "after-hours phone")):
         if any(value in text for text in overflowed):
             problems.at(value, f"the clinic's {what} does not fit its space in the page header "
-                        "or footer and was printed smaller; shorten it", "warning")
+                        "or footer and would be printed much smaller; shorten it", "warning")
 
 
 def _notice(phrases: model.Phrases) -> str:
@@ -246,15 +248,13 @@ def _make_pdfs(jobs: list, processes: int) -> list:
     """
     if processes <= 1 or len(jobs) <= 1:
         return [_make_pdf(job) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from .workers import run_in_workers
 
-    # fork: workers start with the fonts and content already loaded. Largest jobs first, so
-    # the packet does not start last.
+    # Largest jobs first, so a packet does not start last.
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].handouts))
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        done = dict(zip(order, pool.map(_make_pdf, [jobs[i] for i in order])))
+    with _terminate_cleanly():
+        done = dict(zip(order, run_in_workers(_make_pdf, [jobs[i] for i in order],
+                                              min(processes, len(jobs)))))
     return [done[i] for i in range(len(jobs))]
 
 

@@ -8,6 +8,7 @@ The model knows nothing of points, pages or fonts.
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime
 import re
@@ -299,8 +300,8 @@ class Handout:
     def next_review(self) -> datetime.date:
         month = self.last_reviewed.month - 1 + self.review_every_months
         year, month = self.last_reviewed.year + month // 12, month % 12 + 1
-        day = min(self.last_reviewed.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11)
-                  else 31)
+        # The same day of the month, or the month's last day when it is shorter.
+        day = min(self.last_reviewed.day, calendar.monthrange(year, month)[1])
         return datetime.date(year, month, day)
 
 

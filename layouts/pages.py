@@ -80,7 +80,6 @@ class FurnishedCanvas(Canvas):
         self.handout_index = 0
         self.page_bookmarks: list[tuple[str, str]] = []
         self.field_spots: list = []
-        self.overflows: list[str] = []
         self._kept_pages: list[dict] = []
 
     def showPage(self):
@@ -106,15 +105,68 @@ class FurnishedCanvas(Canvas):
         super().save()
 
 
-def _fit(canv: Canvas, text: str, font: str, size: float, width: float) -> float:
-    """The largest size up to `size` at which text fits `width`; notes an overflow if it cannot."""
+SMALLEST_SHARE = 0.6   # text shrinks to fit its space, never below this share of its size
+OVERFLOW_SHARE = 0.8   # shrinking below this share is worth a warning
+
+
+def _fitted(text: str, font: str, size: float, width: float) -> tuple[float, bool]:
+    """The size at which text fits `width` (at most `size`), and whether it had to shrink so far
+    that the clinic should shorten it."""
     natural = stringWidth(text, font, size)
     if natural <= width:
-        return size
+        return size, False
     fitted = size * width / natural
-    if fitted < size * 0.8:
-        canv.overflows.append(text)
-    return max(fitted, size * 0.6)
+    return max(fitted, size * SMALLEST_SHARE), fitted < size * OVERFLOW_SHARE
+
+
+def _banner_lines(name: str, size: float, width: float) -> tuple[list[str], float, bool]:
+    """The clinic's name on one line, or on two balanced lines, at the largest size that fits."""
+    if stringWidth(name, BODY_BOLD, size) <= width:
+        return [name], size, False
+    words = name.split()
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    if not splits:
+        fitted, overflow = _fitted(name, BODY_BOLD, size, width)
+        return [name], fitted, overflow
+    lines = min(splits, key=lambda pair: max(stringWidth(line, BODY_BOLD, size)
+                                             for line in pair))
+    longest = max(lines, key=lambda line: stringWidth(line, BODY_BOLD, size))
+    fitted, overflow = _fitted(longest, BODY_BOLD, size, width)
+    return list(lines), fitted, overflow
+
+
+def _logo_width(furniture: Furniture, styles: Styles) -> float:
+    if not furniture.logo_path:
+        return 0.0
+    e = styles.edition
+    pixels_wide, pixels_high = ImageReader(furniture.logo_path).getSize()
+    return min(e.logo_height * pixels_wide / pixels_high, _text_width(styles) / 3)
+
+
+def _text_width(styles: Styles) -> float:
+    return styles.page_size[0] - 2 * styles.edition.margin
+
+
+def _footer_page_width(text: str, styles: Styles) -> float:
+    return stringWidth(text, BODY_BOLD, styles.edition.small) + 6 * mm
+
+
+def furniture_overflows(furniture: Furniture, styles: Styles) -> list[str]:
+    """The header and footer texts that would have to shrink too far to fit, measured without
+    drawing, so that --check reports what a build would."""
+    e, width = styles.edition, _text_width(styles)
+    logo = _logo_width(furniture, styles)
+    banner = width - (logo + 4 * mm if logo else 0)
+    widest_page = _footer_page_width(furniture.page_label.format(page=99, pages=99), styles)
+    checks = [(furniture.clinic_name, _banner_lines(furniture.clinic_name, e.h3, banner)[2]),
+              (furniture.title, _fitted(furniture.title, BODY, e.small, width)[1]),
+              (furniture.phones, _fitted(furniture.phones, BODY_BOLD, e.small,
+                                         width - widest_page)[1]),
+              (furniture.review, _fitted(furniture.review, BODY, e.small, width)[1])]
+    if furniture.notice:
+        checks.append((furniture.notice, _fitted(furniture.notice, BODY, e.small * 0.85,
+                                                  width)[1]))
+    return [text for text, overflow in checks if overflow]
 
 
 def draw_furniture(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
@@ -133,30 +185,27 @@ def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, page: int) 
     e = styles.edition
     width, height = styles.page_size
     left, right = e.margin, width - e.margin
-    small = e.small
     canv.setFillColor(INK)
     top = height - e.top_margin + 5 * mm
     if page == 1:
-        logo_width = 0
-        if furniture.logo_path:
-            pixels_wide, pixels_high = ImageReader(furniture.logo_path).getSize()
-            logo_width = min(e.logo_height * pixels_wide / pixels_high, (right - left) / 3)
+        logo_width = _logo_width(furniture, styles)
+        if logo_width:
             canv.drawImage(furniture.logo_path, left, top, width=logo_width,
                            height=e.logo_height, preserveAspectRatio=True, anchor="sw",
                            mask="auto")
             logo_width += 4 * mm
-        size = _fit(canv, furniture.clinic_name, BODY_BOLD, e.h3, right - left - logo_width)
+        lines, size, _ = _banner_lines(furniture.clinic_name, e.h3, right - left - logo_width)
+        leading = size * 1.2
         canv.setFont(BODY_BOLD, size)
         canv.setFillColor(HEADING_INK)
-        canv.drawString(left + logo_width, top + e.logo_height / 2 - size * 0.35,
-                        furniture.clinic_name)
+        # The lines are centred on the logo's middle.
+        first = top + e.logo_height / 2 + (len(lines) - 1) * leading / 2 - size * 0.35
+        for index, line in enumerate(lines):
+            canv.drawString(left + logo_width, first - index * leading, line)
     else:
-        title_size = _fit(canv, furniture.title, BODY, small, (right - left) * 0.52)
-        canv.setFont(BODY, title_size)
+        # Later pages carry the handout's title, so a loose page can be put back in place.
+        canv.setFont(BODY, _fitted(furniture.title, BODY, e.small, right - left)[0])
         canv.drawString(left, top + 2 * mm, furniture.title)
-        name_size = _fit(canv, furniture.clinic_name, BODY_BOLD, small, (right - left) * 0.46)
-        canv.setFont(BODY_BOLD, name_size)
-        canv.drawRightString(right, top + 2 * mm, furniture.clinic_name)
     canv.setStrokeColor(RULE_INK)
     canv.setLineWidth(0.6)
     canv.line(left, top - 1.5 * mm, right, top - 1.5 * mm)
@@ -178,17 +227,17 @@ def _draw_footer(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
     first = rule - 2 * mm - small * 0.75
     second = first - line_height
     page_text = furniture.page_label.format(page=page, pages=pages)
-    page_width = stringWidth(page_text, BODY_BOLD, small) + 6 * mm
+    page_width = _footer_page_width(page_text, styles)
     canv.setFillColor(INK)
-    canv.setFont(BODY_BOLD, _fit(canv, furniture.phones, BODY_BOLD, small,
-                                 right - left - page_width))
+    canv.setFont(BODY_BOLD, _fitted(furniture.phones, BODY_BOLD, small,
+                                    right - left - page_width)[0])
     canv.drawString(left, first, furniture.phones)
     canv.setFont(BODY_BOLD, small)
     canv.drawRightString(right, first, page_text)
-    canv.setFont(BODY, _fit(canv, furniture.review, BODY, small, right - left))
+    canv.setFont(BODY, _fitted(furniture.review, BODY, small, right - left)[0])
     canv.drawString(left, second, furniture.review)
     if furniture.notice:
-        canv.setFont(BODY, _fit(canv, furniture.notice, BODY, small * 0.85, right - left))
+        canv.setFont(BODY, _fitted(furniture.notice, BODY, small * 0.85, right - left)[0])
         canv.drawString(left, second - line_height, furniture.notice)
 
 

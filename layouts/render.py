@@ -16,7 +16,14 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer
 from . import model
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
 from .markup import plain, to_markup
-from .pages import FurnishedCanvas, Furniture, StartHandout, StartOnOddPage, handout_doc_template
+from .pages import (
+    FurnishedCanvas,
+    Furniture,
+    StartHandout,
+    StartOnOddPage,
+    furniture_overflows,
+    handout_doc_template,
+)
 from .panels import Figure, Panel, QrBlock
 from .picture import pancreas_drawing
 from .styles import BODY, HEADING_INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
@@ -47,7 +54,6 @@ class Rendered:
     pdf: bytes
     pages: int
     field_spots: tuple[FieldSpot, ...]
-    overflows: tuple[str, ...]   # page furniture text that had to shrink to fit
     structure: Element | None    # the document's structure tree, when tagged
 
 
@@ -83,7 +89,14 @@ def render(job: Job) -> Rendered:
     doc.build(story, canvasmaker=make_canvas)
     canvas = canvases[-1]
     return Rendered(buffer.getvalue(), len(canvas._kept_pages), tuple(canvas.field_spots),
-                    tuple(canvas.overflows), root if job.tagged else None)
+                    root if job.tagged else None)
+
+
+def overflows(job: Job) -> set[str]:
+    """Header and footer texts of a job that do not fit their space (measured, not drawn)."""
+    styles = styles_for(job.edition, job.paper)
+    return {text for handout in job.handouts
+            for text in furniture_overflows(_furniture(handout, job), styles)}
 
 
 def tag(flowable, element: Element):

@@ -1,0 +1,525 @@
+"""Review cycle, QR code, staff preview and overflow warning (issue 4, parts 5 to 7).
+
+Review cycle: `--today` the day before a handout's next review date (last_reviewed plus
+review_every_months, read from the YAML) passes `--check --strict`; on and after it, a warning at
+that file's `last_reviewed` line names the due date, an error under `--strict`. Every page's
+footer shows both dates, formatted as the language's phrases say.
+
+QR code: with a `web` address in clinic.yaml, the last page of each handout prints the address
+and, left of it, a tagged Figure whose /Alt names the address, drawn as small filled squares. The
+rendered squares are compared module by module with a standard QR encoding of the address (no QR
+decoder is installed, so ReportLab's encoder stands in: any error-correction level and mask is
+accepted), with its quiet zone clear. Without `web`, neither the address nor the code is printed.
+
+Preview: `--preview` writes <topic>.preview.png (and packet.preview.png) beside each PDF, named in
+the manifest, with one thumbnail per page (ceil(pages / 6) rows), each the page in order, not
+blank. Overflow: a 150-character clinic name is a warning at clinic.yaml's name line, and under
+`--strict` exit 1 with nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+import yaml
+from PIL import Image, ImageChops, ImageStat
+
+from conftest import HANDOUTS, TOPICS, run_cli
+
+try:  # tests/ as a plain folder on sys.path, or as a package
+    from pdf_measure import measure_page
+except ImportError:  # pragma: no cover
+    from tests.pdf_measure import measure_page
+
+PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<col>\d+))?: "
+                     r"(?P<severity>error|warning): (?P<message>.*)$")
+LANGS = ("en", "es")
+EDITIONS = ("standard", "large-print")
+WEB = yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8")).get("web")
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def problems(stderr: str) -> list[dict]:
+    found = []
+    for text in stderr.splitlines():
+        match = PROBLEM.match(text)
+        if match:
+            found.append({**match.groupdict(), "line": int(match["line"]),
+                          "path": Path(match["path"]).resolve()})
+    return found
+
+
+def line_of(path: Path, key: str) -> int:
+    """The (1-based) line on which a top-level key is typed."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return next(i for i, text in enumerate(lines, 1) if text.startswith(f"{key}:"))
+
+
+def set_key(path: Path, key: str, value: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    new, count = re.subn(rf"(?m)^{re.escape(key)}:.*$", f"{key}: {value}", text)
+    assert count == 1, f"{key} should be typed once in {path}"
+    path.write_text(new, encoding="utf-8")
+
+
+def add_months(date: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the last day of that month if it is shorter."""
+    month = date.month - 1 + months
+    year, month = date.year + month // 12, month % 12 + 1
+    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(date.day, last))
+
+
+def review_dates(content: Path) -> dict[Path, tuple[datetime.date, datetime.date]]:
+    """handout file -> (last_reviewed, next review), from the YAML alone."""
+    dates = {}
+    for lang in LANGS:
+        for topic in TOPICS:
+            path = content / lang / f"{topic}.yaml"
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            last = datetime.date.fromisoformat(str(data["last_reviewed"]))
+            dates[path] = last, add_months(last, int(data["review_every_months"]))
+    return dates
+
+
+SHIPPED = review_dates(HANDOUTS)
+FIRST_DUE = min(due for _, due in SHIPPED.values())
+TODAY = max(last for last, _ in SHIPPED.values()).isoformat()  # nothing is due on this day
+
+
+def formatted(date: datetime.date, lang: str, content: Path = HANDOUTS) -> str:
+    phrases = yaml.safe_load((content / lang / "phrases.yaml").read_text(encoding="utf-8"))
+    return phrases["date_format"].format(day=date.day, month=phrases["months"][date.month - 1],
+                                         year=date.year)
+
+
+def footer_texts(lang: str, content: Path, last: datetime.date, due: datetime.date):
+    phrases = yaml.safe_load((content / lang / "phrases.yaml").read_text(encoding="utf-8"))
+    return (phrases["reviewed_label"].format(date=formatted(last, lang, content)),
+            phrases["next_review_label"].format(date=formatted(due, lang, content)))
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def structure_elements(pdf: pikepdf.Pdf):
+    def walk(node):
+        if isinstance(node, pikepdf.Array):
+            for kid in node:
+                yield from walk(kid)
+        elif isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                yield node
+            if "/K" in node:
+                yield from walk(node.K)
+
+    root = pdf.Root.get("/StructTreeRoot")
+    return [] if root is None else list(walk(root.K))
+
+
+def qr_figures(path: Path) -> list[tuple[int, str, tuple[float, ...]]]:
+    """(page index, /Alt, BBox) of each tagged Figure whose /Alt names a QR code or the address."""
+    with pikepdf.open(path) as pdf:
+        pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+        found = []
+        for element in structure_elements(pdf):
+            alt = str(element.get("/Alt", ""))
+            if str(element.S) == "/Figure" and ("QR" in alt or (WEB and WEB in alt)):
+                bbox = tuple(float(v) for v in element.A.BBox)
+                found.append((pages[element.Pg.objgen], alt, bbox))
+        return found
+
+
+def page_texts(path: Path) -> list[str]:
+    return [squash(page.extract_text() or "") for page in pypdf.PdfReader(path).pages]
+
+
+# ---- a build of the shipped content, shared --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> Path:
+    """The diagnosis handout and its packet, both languages and editions, with previews."""
+    out = tmp_path_factory.mktemp("review-qr-preview")
+    result = run_cli("--out", out, "--topic", "diagnosis", "--paper", "letter", "--preview",
+                     "--today", TODAY)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def manifest(shipped) -> list[dict]:
+    return json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))["files"]
+
+
+# ---- review cycle --------------------------------------------------------------------------------
+
+def test_the_day_before_the_first_review_is_due_check_strict_passes(tmp_path):
+    day_before = FIRST_DUE - datetime.timedelta(days=1)
+    result = run_cli("--check", "--strict", "--today", day_before.isoformat(),
+                     "--out", tmp_path / "unused")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("days_late", [0, 45])
+def test_a_due_handout_is_a_warning_at_its_last_reviewed_line(tmp_path, days_late):
+    today = FIRST_DUE + datetime.timedelta(days=days_late)
+    result = run_cli("--check", "--today", today.isoformat(), "--out", tmp_path / "unused")
+    assert result.returncode == 0, result.stderr
+    reviews = [p for p in problems(result.stderr) if "review" in p["message"]]
+    due = {path: when for path, (_, when) in SHIPPED.items() if when <= today}
+    assert due, "the shipped handouts should be due on their first due date"
+    assert sorted(p["path"] for p in reviews) == sorted(path.resolve() for path in due)
+    for problem in reviews:
+        path = next(p for p in due if p.resolve() == problem["path"])
+        assert problem["severity"] == "warning"
+        assert problem["line"] == line_of(path, "last_reviewed")
+        assert due[path].isoformat() in problem["message"]
+
+
+def test_strict_makes_a_due_review_an_error_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("--out", out, "--lang", "en", "--topic", "diagnosis", "--edition",
+                     "standard", "--today", FIRST_DUE.isoformat(), "--strict")
+    assert result.returncode == 1
+    reviews = [p for p in problems(result.stderr) if "review" in p["message"]]
+    assert reviews and all(p["severity"] == "error" for p in reviews)
+    diagnosis = HANDOUTS / "en" / "diagnosis.yaml"
+    assert any(p["path"] == diagnosis.resolve()
+               and p["line"] == line_of(diagnosis, "last_reviewed") for p in reviews)
+    assert "nothing was written" in result.stderr
+    assert not out.exists() or not any(out.rglob("*.*"))
+
+
+def test_the_review_interval_is_read_from_each_handouts_yaml(content, tmp_path):
+    """Only the handout whose own dates say so is due, on exactly its own due date."""
+    diagnosis = content / "en" / "diagnosis.yaml"
+    set_key(diagnosis, "last_reviewed", '"2025-03-31"')
+    set_key(diagnosis, "review_every_months", "8")   # due 2025-11-30: November has 30 days
+    due = datetime.date(2025, 11, 30)
+    assert review_dates(content)[diagnosis][1] == due
+    day_before = run_cli("--src", content, "--check", "--strict", "--today", "2025-11-29",
+                         "--out", tmp_path / "unused")
+    assert day_before.returncode == 0, day_before.stderr
+    on_the_day = run_cli("--src", content, "--check", "--strict", "--today", "2025-11-30",
+                         "--out", tmp_path / "unused")
+    assert on_the_day.returncode == 1
+    (error,) = problems(on_the_day.stderr)
+    assert (error["path"], error["line"]) == (diagnosis.resolve(), line_of(diagnosis,
+                                                                           "last_reviewed"))
+    assert "2025-11-30" in error["message"]
+
+
+def test_a_review_due_at_the_end_of_february_in_a_leap_year(content, tmp_path):
+    diagnosis = content / "en" / "diagnosis.yaml"
+    set_key(diagnosis, "last_reviewed", '"2027-08-31"')
+    set_key(diagnosis, "review_every_months", "6")
+    assert review_dates(content)[diagnosis][1] == datetime.date(2028, 2, 29)
+    # The other handouts are due by then too; only diagnosis's date is under test.
+    day_before = run_cli("--src", content, "--lang", "en", "--check",
+                         "--today", "2028-02-28", "--out", tmp_path / "unused")
+    assert "diagnosis.yaml" not in day_before.stderr, day_before.stderr
+    due = run_cli("--src", content, "--lang", "en", "--check",
+                  "--today", "2028-02-29", "--out", tmp_path / "unused")
+    assert "diagnosis.yaml" in due.stderr and "2028-02-29" in due.stderr, due.stderr
+
+
+def test_every_page_footer_shows_the_review_and_next_review_dates(shipped, manifest):
+    checked = 0
+    for entry in manifest:
+        lang = entry["lang"]
+        last, due = SHIPPED[HANDOUTS / lang / "diagnosis.yaml"]
+        reviewed, next_review = footer_texts(lang, HANDOUTS, last, due)
+        texts = page_texts(shipped / entry["path"])
+        assert len(texts) == entry["pages"]
+        for number, text in enumerate(texts, 1):
+            assert squash(reviewed) in text, (entry["path"], number, text[-300:])
+            assert squash(next_review) in text, (entry["path"], number, text[-300:])
+            checked += 1
+    assert checked > 20
+    # As the brief's example writes it: "November 1, 2026".
+    assert formatted(datetime.date(2026, 11, 1), "en") == "November 1, 2026"
+
+
+def test_the_footer_dates_come_from_the_handouts_yaml(content, tmp_path):
+    for lang in LANGS:
+        path = content / lang / "diagnosis.yaml"
+        set_key(path, "last_reviewed", '"2026-03-15"')
+        set_key(path, "review_every_months", "18")
+    out = tmp_path / "out"
+    result = run_cli("--src", content, "--out", out, "--topic", "diagnosis", "--edition",
+                     "standard", "--paper", "letter", "--today", "2026-03-15")
+    assert result.returncode == 0, result.stderr
+    expected = {"en": ("Reviewed March 15, 2026", "Next review September 15, 2027")}
+    for lang in LANGS:
+        last, due = datetime.date(2026, 3, 15), datetime.date(2027, 9, 15)
+        reviewed, next_review = footer_texts(lang, content, last, due)
+        assert (reviewed, next_review) == expected.get(lang, (reviewed, next_review))
+        for text in page_texts(out / lang / "letter" / "standard" / "diagnosis.pdf"):
+            assert squash(reviewed) in text and squash(next_review) in text
+
+
+# ---- QR code ---------------------------------------------------------------------------------
+
+def qr_matrices(text: str):
+    """Every standard QR encoding of text: each error-correction level and mask pattern."""
+    from reportlab.graphics.barcode import qrencoder
+
+    for level in ("L", "M", "Q", "H"):
+        for mask in range(8):
+            code = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+            code.addData(text)
+            code.make()
+            code.makeImpl(False, mask)
+            yield [[bool(v) for v in row] for row in code.modules]
+
+
+def rendered_symbol(path: Path, page_index: int, bbox, scale: float = 4.0):
+    """The page rendered in grey, and the pixel box of the dark symbol inside bbox."""
+    document = pdfium.PdfDocument(str(path))
+    try:
+        page = document[page_index]
+        height = page.get_height()
+        image = page.render(scale=scale).to_pil().convert("L")
+    finally:
+        document.close()
+    x0, y0, x1, y1 = bbox
+    box = (int(x0 * scale), int((height - y1) * scale), math.ceil(x1 * scale),
+           math.ceil((height - y0) * scale))
+    dark = image.crop(box).point(lambda v: 255 if v < 128 else 0)
+    inner = dark.getbbox()
+    assert inner, f"{path} page {page_index + 1}: nothing dark inside the QR figure's box"
+    symbol = (box[0] + inner[0], box[1] + inner[1], box[0] + inner[2], box[1] + inner[3])
+    return image, symbol
+
+
+def sampled_modules(image: Image.Image, symbol, modules: int) -> list[list[bool]]:
+    left, top, right, bottom = symbol
+    size_x, size_y = (right - left) / modules, (bottom - top) / modules
+    return [[image.getpixel((int(left + (c + 0.5) * size_x), int(top + (r + 0.5) * size_y))) < 128
+             for c in range(modules)] for r in range(modules)]
+
+
+needs_web = pytest.mark.skipif(not WEB, reason="the shipped clinic.yaml has no web address")
+
+
+def last_content_page(path: Path, lang: str) -> int:
+    """The handout's last page, or the one before when only the closing disclaimer is after."""
+    texts = page_texts(path)
+    phrases = yaml.safe_load((HANDOUTS / lang / "phrases.yaml").read_text(encoding="utf-8"))
+    disclaimer = squash(re.sub(r"\*\*|__", "", phrases["disclaimer"]))
+    if texts[-1].startswith(disclaimer) and len(texts) > 1:
+        return len(texts) - 2
+    return len(texts) - 1
+
+
+@needs_web
+def test_the_end_of_each_handout_prints_the_web_address(shipped, manifest):
+    for entry in manifest:
+        if entry["topic"] == "packet":
+            continue  # a packet shows it once per handout; its pages are checked below
+        path = shipped / entry["path"]
+        texts = page_texts(path)
+        assert [i for i, text in enumerate(texts) if WEB in text] == [
+            last_content_page(path, entry["lang"])], entry["path"]
+
+
+@needs_web
+def test_the_qr_code_is_a_tagged_figure_of_small_squares_left_of_the_address(shipped, manifest):
+    for entry in manifest:
+        path = shipped / entry["path"]
+        figures = qr_figures(path)
+        assert len(figures) == 1, (entry["path"], figures)
+        (page_index, alt, bbox), = figures
+        assert page_index == last_content_page(path, entry["lang"]), entry["path"]
+        assert WEB in page_texts(path)[page_index]
+        assert WEB in alt
+        x0, y0, x1, y1 = bbox
+        assert x1 - x0 == pytest.approx(y1 - y0, abs=0.5)   # square
+        assert x1 - x0 >= 50                                # about 2 cm at least, to scan
+
+        reader = pypdf.PdfReader(path)
+        drawing = measure_page(reader.pages[page_index], reader)
+        squares = [r for r in drawing.rects if r.filled and r.height < 6
+                   and x0 <= r.x0 and r.x1 <= x1 and y0 <= r.y0 and r.y1 <= y1]
+        assert len(squares) >= 100, (entry["path"], len(squares))
+        module = min(r.height for r in squares)
+        assert all(r.height == pytest.approx(module, abs=0.01) for r in squares)
+
+        document = pdfium.PdfDocument(str(path))
+        try:
+            page = document[page_index]
+            text = page.get_textpage()
+            beside = text.get_text_bounded(left=x1, bottom=y0, right=page.get_width(), top=y1)
+            inside = text.get_text_bounded(left=x0, bottom=y0, right=x1, top=y1)
+        finally:
+            document.close()
+        assert WEB in squash(beside), (entry["path"], beside)
+        assert inside.strip() == "", (entry["path"], inside)
+
+
+@needs_web
+@pytest.mark.parametrize("lang, edition", [(lang, e) for lang in LANGS for e in EDITIONS])
+def test_the_qr_code_encodes_the_web_address(shipped, lang, edition):
+    path = shipped / lang / "letter" / edition / "diagnosis.pdf"
+    ((page_index, _, bbox),) = qr_figures(path)
+    image, symbol = rendered_symbol(path, page_index, bbox)
+    left, top, right, bottom = symbol
+    assert right - left == pytest.approx(bottom - top, abs=2)
+    candidates = list(qr_matrices(WEB))
+    matched = [m for m in candidates if sampled_modules(image, symbol, len(m)) == m]
+    assert matched, "the drawn symbol is no standard QR encoding of " + WEB
+    modules = len(matched[0])
+    # The quiet zone: four modules of white all round, or scanners miss the code.
+    quiet = 4 * (right - left) / modules
+    around = image.crop((int(left - quiet), int(top - quiet), math.ceil(right + quiet),
+                         math.ceil(bottom + quiet)))
+    ring = around.copy()
+    ring.paste(255, (int(quiet) + 1, int(quiet) + 1, ring.width - int(quiet) - 1,
+                     ring.height - int(quiet) - 1))
+    assert ring.point(lambda v: 255 if v < 128 else 0).getbbox() is None, "quiet zone not clear"
+
+
+def test_without_a_web_address_there_is_no_address_and_no_qr_code(content, tmp_path):
+    clinic = content / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    clinic.write_text(re.sub(r"(?m)^web:.*\n", "", text), encoding="utf-8")
+    assert "web:" not in clinic.read_text(encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("--src", content, "--out", out, "--lang", "en", "--topic", "diagnosis",
+                     "--edition", "standard", "--paper", "letter", "--today", TODAY)
+    assert result.returncode == 0, result.stderr
+    phrases = yaml.safe_load((content / "en" / "phrases.yaml").read_text(encoding="utf-8"))
+    for name in ("diagnosis.pdf", "packet.pdf"):
+        path = out / "en" / "letter" / "standard" / name
+        assert qr_figures(path) == []
+        texts = page_texts(path)
+        if WEB:
+            assert all(WEB not in t for t in texts)
+        if phrases.get("online_label"):
+            assert all(squash(phrases["online_label"]) not in t for t in texts)
+        reader = pypdf.PdfReader(path)
+        drawing = measure_page(reader.pages[-1], reader)
+        assert [r for r in drawing.rects if r.filled and r.height < 6 and r.width < 20] == []
+
+
+# ---- preview -------------------------------------------------------------------------------
+
+def runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    found, start = [], None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            found.append((start, i))
+            start = None
+    return found
+
+
+def thumbnails(sheet: Image.Image) -> list[list[tuple[int, int, int, int]]]:
+    """Rows of thumbnail boxes: whatever differs from the sheet's background colour."""
+    background = Image.new("RGB", sheet.size, sheet.getpixel((0, 0)))
+    differs = ImageChops.difference(sheet, background).convert("L").point(
+        lambda v: 255 if v else 0)
+    width, height = sheet.size
+    lines = [differs.crop((0, y, width, y + 1)).getbbox() is not None for y in range(height)]
+    rows = []
+    for top, bottom in runs(lines):
+        band = differs.crop((0, top, width, bottom))
+        columns = [band.crop((x, 0, x + 1, bottom - top)).getbbox() is not None
+                   for x in range(width)]
+        rows.append([(left, top, right, bottom) for left, right in runs(columns)])
+    return rows
+
+
+def test_preview_writes_a_contact_sheet_beside_each_pdf(shipped, manifest):
+    assert {e["topic"] for e in manifest} == {"diagnosis", "packet"}
+    assert len(manifest) == len(LANGS) * len(EDITIONS) * 2
+    for entry in manifest:
+        pdf = shipped / entry["path"]
+        expected = entry["path"].removesuffix(".pdf") + ".preview.png"
+        assert entry.get("preview") == expected
+        png = shipped / expected
+        assert png.parent == pdf.parent and png.name == f"{entry['topic']}.preview.png"
+        with Image.open(png) as sheet:
+            assert sheet.format == "PNG"
+            sheet = sheet.convert("RGB")
+        rows = thumbnails(sheet)
+        pages = entry["pages"]
+        assert len(rows) == math.ceil(pages / 6), (expected, [len(r) for r in rows])
+        assert [len(r) for r in rows] == [min(6, pages - 6 * i) for i in range(len(rows))]
+        boxes = [box for row in rows for box in row]
+        sizes = {(r - left, b - t) for left, t, r, b in boxes}
+        assert len(sizes) == 1, sizes  # every page drawn at the same size
+        ((w, h),) = sizes
+        assert h / w == pytest.approx(11 / 8.5, rel=0.03)  # Letter pages, upright
+        for box in boxes:
+            inked = sum(sheet.crop(box).convert("L").histogram()[:160])
+            assert inked >= 500, (expected, box, inked)  # text on every page, not blank
+
+
+def test_the_contact_sheet_shows_the_pages_in_order(shipped, manifest):
+    entry = next(e for e in manifest if e["lang"] == "en" and e["edition"] == "standard"
+                 and e["topic"] == "diagnosis")
+    with Image.open(shipped / entry["preview"]) as sheet:
+        sheet = sheet.convert("L")
+    boxes = [box for row in thumbnails(sheet.convert("RGB")) for box in row]
+    document = pdfium.PdfDocument(str(shipped / entry["path"]))
+    try:
+        width = boxes[0][2] - boxes[0][0]
+        renders = [page.render(scale=width / page.get_width()).to_pil().convert("L")
+                   for page in document]
+    finally:
+        document.close()
+    assert len(renders) == len(boxes) == entry["pages"]
+
+    def distance(a: Image.Image, b: Image.Image) -> float:
+        b = b.resize(a.size)
+        return ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+
+    for index, box in enumerate(boxes):
+        thumb = sheet.crop(box)
+        closest = min(range(len(renders)), key=lambda i: distance(thumb, renders[i]))
+        assert closest == index, f"thumbnail {index + 1} looks most like page {closest + 1}"
+
+
+# ---- clinic text that does not fit ---------------------------------------------------------
+
+LONG_NAME = ("Maple Grove Regional Comprehensive Cancer and Neuroendocrine Tumor Treatment "
+             "Center of the Greater Northern Valley Counties and Surrounding Communities")
+
+
+def test_a_clinic_name_too_long_for_its_space_is_a_warning_at_its_line(content, tmp_path):
+    assert 140 <= len(LONG_NAME) <= 160
+    clinic = content / "clinic.yaml"
+    set_key(clinic, "name", LONG_NAME)
+    out = tmp_path / "out"
+    args = ("--src", content, "--lang", "en", "--topic", "diagnosis", "--edition", "standard",
+            "--paper", "letter", "--today", TODAY)
+    result = run_cli(*args, "--out", out)
+    assert result.returncode == 0, result.stderr
+    (warning,) = [p for p in problems(result.stderr) if "fit" in p["message"]]
+    assert warning["severity"] == "warning"
+    assert (warning["path"], warning["line"]) == (clinic.resolve(), line_of(clinic, "name"))
+    assert "name" in warning["message"] and "does not fit" in warning["message"]
+    assert (out / "en" / "letter" / "standard" / "diagnosis.pdf").exists()
+
+    strict_out = tmp_path / "strict"
+    strict = run_cli(*args, "--out", strict_out, "--strict")
+    assert strict.returncode == 1
+    (error,) = [p for p in problems(strict.stderr) if "fit" in p["message"]]
+    assert error["severity"] == "error"
+    assert (error["path"], error["line"]) == (clinic.resolve(), line_of(clinic, "name"))
+    assert "nothing was written" in strict.stderr
+    assert not strict_out.exists() or not any(strict_out.rglob("*.*"))

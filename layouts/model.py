@@ -27,6 +27,7 @@ PICTURE_PARTS = ("liver", "stomach", "pancreas", "gallbladder", "duodenum", "spl
                  "bile_duct", "small_intestine")
 EASY_LIST_LENGTH = 7  # lists longer than this are hard to take in (DESIGN.md)
 LABEL_LENGTH = 40     # a picture's labels sit in its margins: a word or two each
+TEXT_LENGTH = 2000    # a longer paragraph is hard to read, and slow to lay out over pages
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 _ASSET = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
@@ -431,9 +432,12 @@ class _Converter:
         if not value:
             self.error(data, f"{what} is empty; write the text, or remove the line")
             return _INVALID
-        if len(value) > meta.get("max_length", len(value)):
-            self.error(data, f"{what} is {len(value)} characters long; keep it to "
-                       f"{meta['max_length']} or fewer (a word or two)")
+        if len(value) > meta.get("max_length", TEXT_LENGTH):
+            limit = meta.get("max_length", TEXT_LENGTH)
+            advice = ("a word or two" if limit < 100 else
+                      "split it into shorter paragraphs or items")
+            self.error(data, f"{what} is {len(value)} characters long; keep it to {limit} or "
+                       f"fewer ({advice})")
             return _INVALID
         if "choices" in meta and value not in meta["choices"]:
             choices = meta["choices"]

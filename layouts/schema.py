@@ -46,9 +46,8 @@ def _type(hint, meta: dict, defs: dict) -> dict:
         return {"type": "boolean"}
     if hint is datetime.date:
         return {"type": "string", "format": "date"}
-    out = {"type": "string", "minLength": 1}
-    if "max_length" in meta:
-        out["maxLength"] = meta["max_length"]
+    out = {"type": "string", "minLength": 1,
+           "maxLength": meta.get("max_length", model.TEXT_LENGTH)}
     if "choices" in meta:
         out["enum"] = list(meta["choices"])
     if "pattern" in meta:

@@ -186,6 +186,22 @@ def _dot(width: float, height: float) -> bytes:
             f"f Q").encode()
 
 
+def font_descriptor(face, name: str, flags: int, file) -> DictionaryObject:
+    """A FontDescriptor for an embedded TrueType file, from ReportLab's reading of the font."""
+    return DictionaryObject({
+        _name("Type"): _name("FontDescriptor"),
+        _name("FontName"): _name(name),
+        _name("Flags"): NumberObject(flags),
+        _name("FontBBox"): ArrayObject(NumberObject(round(v)) for v in face.bbox),
+        _name("ItalicAngle"): NumberObject(0),
+        _name("Ascent"): NumberObject(round(face.ascent)),
+        _name("Descent"): NumberObject(round(face.descent)),
+        _name("CapHeight"): NumberObject(round(face.capHeight)),
+        _name("StemV"): NumberObject(face.stemV),
+        _name("FontFile2"): file,
+    })
+
+
 def _field_font(update: Update) -> DictionaryObject:
     """A simple TrueType font (WinAnsi) with the whole Atkinson file embedded, for typed text."""
     register_fonts()
@@ -205,18 +221,8 @@ def _field_font(update: Update) -> DictionaryObject:
             widths.append(NumberObject(0))
             continue
         widths.append(NumberObject(round(pdfmetrics.stringWidth(char, BODY, 1000))))
-    descriptor = DictionaryObject({
-        _name("Type"): _name("FontDescriptor"),
-        _name("FontName"): _name("AtkinsonHyperlegible-Regular"),
-        _name("Flags"): NumberObject(32),  # non-symbolic: WinAnsi text
-        _name("FontBBox"): ArrayObject(NumberObject(round(v)) for v in face.bbox),
-        _name("ItalicAngle"): NumberObject(0),
-        _name("Ascent"): NumberObject(round(face.ascent)),
-        _name("Descent"): NumberObject(round(face.descent)),
-        _name("CapHeight"): NumberObject(round(face.capHeight)),
-        _name("StemV"): NumberObject(face.stemV),
-        _name("FontFile2"): update.add(file),  # a stream must be an indirect object
-    })
+    # Flags 32: non-symbolic, so WinAnsi text. A stream must be an indirect object.
+    descriptor = font_descriptor(face, "AtkinsonHyperlegible-Regular", 32, update.add(file))
     return DictionaryObject({
         _name("Type"): _name("Font"),
         _name("Subtype"): _name("TrueType"),

@@ -25,6 +25,7 @@ from pypdf.generic import (
 )
 
 from .blanks import FieldSpot
+from .fields import font_descriptor
 from .pdfupdate import Base, Raw, Update
 from .styles import BODY, EDITIONS, FALLBACK, FONTS_DIR, _FONT_FILES, font_characters, \
     register_fonts
@@ -194,17 +195,7 @@ class _Fonts:
         file = add(Raw(_stream_bytes(DictionaryObject({
             NameObject("/Length1"): _int(_fallback_length()),
             NameObject("/Filter"): NameObject("/FlateDecode")}), _fallback_file())))
-        descriptor = add(DictionaryObject({
-            NameObject("/Type"): NameObject("/FontDescriptor"),
-            NameObject("/FontName"): NameObject("/DejaVuSans"),
-            NameObject("/Flags"): _int(4),
-            NameObject("/FontBBox"): ArrayObject(_int(round(v)) for v in face.bbox),
-            NameObject("/ItalicAngle"): _int(0),
-            NameObject("/Ascent"): _int(round(face.ascent)),
-            NameObject("/Descent"): _int(round(face.descent)),
-            NameObject("/CapHeight"): _int(round(face.capHeight)),
-            NameObject("/StemV"): _int(face.stemV),
-            NameObject("/FontFile2"): file}))
+        descriptor = add(font_descriptor(face, "DejaVuSans", 4, file))  # 4: symbolic
         widths = ArrayObject()
         for glyph, char in sorted(self.glyphs_used.items()):
             widths += [_int(glyph), ArrayObject([_int(round(face.charWidths.get(ord(char),

@@ -1,4 +1,4 @@
-"""Things to write on -> ReportLab flowables: answer lines, labelled lines, tick boxes, circles, logs.
+"""Things to write on -> flowables: answer lines, labelled lines, tick boxes, circles, logs.
 
 Every blank is ink on paper first. Each one also records where it was drawn (`FieldSpot`), so
 `fields.py` can lay a form field exactly on its ink after rendering. Sizes come from the edition

@@ -75,7 +75,7 @@ def load(src: Path, langs: tuple[str, ...], problems: Problems) -> model.Content
     for lang in langs:
         if lang not in present:
             raise UsageError(f"--lang {lang}: there is no folder {src / lang} with handouts"
-                             f"{did_you_mean(lang, present) or '; languages here: ' + ', '.join(present)}")
+                             f"{did_you_mean(lang, present, 'languages here:')}")
     clinic_data = read_yaml(src / "clinic.yaml", problems)
     clinic = model.to_clinic(clinic_data, problems) if clinic_data is not None else None
     languages = {}
@@ -96,7 +96,7 @@ def _load_language(folder: Path, lang: str, problems: Problems) -> model.Languag
         if extra.stem not in known:
             files = [f"{k}.yaml" for k in known]
             problems.error(extra, 0, 0, f"'{extra.name}' is not a file this tool reads"
-                           f"{did_you_mean(extra.name, files) or '; the files are ' + ', '.join(files)}")
+                           f"{did_you_mean(extra.name, files, 'the files are')}")
     loaded = {}
     for name in known:
         path = folder / f"{name}.yaml"
@@ -386,7 +386,7 @@ def _terminate_cleanly():
 
 
 def write_atomically(target: Path, data: bytes) -> None:
-    """Replace target with data so that readers see the old file or the whole new one, never half."""
+    """Replace target with data: readers see the old file or the whole new one, never half."""
     temp = target.parent / f"{TEMP_PREFIX}{target.name}.{os.getpid()}.tmp"
     try:
         with open(temp, "xb") as f:

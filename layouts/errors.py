@@ -62,10 +62,14 @@ class Problems:
         return len(self._items)
 
 
-def did_you_mean(word: str, choices) -> str:
-    """A "; did you mean 'x'?" suffix when a close choice exists, else ""."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+def did_you_mean(word: str, choices, list_them: str = "") -> str:
+    """A "; did you mean 'x'?" suffix when a close choice exists; otherwise, when `list_them`
+    introduces them ("the files are"), every choice; else ""."""
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; {list_them} {', '.join(choices)}" if list_them else ""
 
 
 class BuildFailure(Exception):

@@ -26,7 +26,7 @@ from pypdf.generic import (
 from .blanks import FieldSpot
 from .pdfupdate import Update
 from .structure import write_structure
-from .styles import BODY, EDITIONS, FONTS_DIR, _FONT_FILES, register_fonts
+from .styles import _FONT_FILES, BODY, EDITIONS, FONTS_DIR, register_fonts
 from .tags import Element
 
 FIELD_FONT = "/AtkF"

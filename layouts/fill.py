@@ -27,8 +27,15 @@ from pypdf.generic import (
 from .blanks import FieldSpot
 from .fields import font_descriptor
 from .pdfupdate import Base, Raw, Update
-from .styles import BODY, EDITIONS, FALLBACK, FONTS_DIR, _FONT_FILES, font_characters, \
-    register_fonts
+from .styles import (
+    _FONT_FILES,
+    BODY,
+    EDITIONS,
+    FALLBACK,
+    FONTS_DIR,
+    font_characters,
+    register_fonts,
+)
 
 INK_RGB = "0.102 0.102 0.102"
 _MIN_SIZE = 7.0

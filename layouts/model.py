@@ -42,7 +42,7 @@ def spec(doc: str, default=dataclasses.MISSING, **rules):
 
 
 def location(default=None):
-    """Where the object was written, for problems found after validation (not part of the schema)."""
+    """Where the object was written, for problems found after validation (not in the schema)."""
     return field(default=default, compare=False, repr=False, metadata={"internal": True})
 
 
@@ -500,7 +500,7 @@ class _Converter:
         if cls is None:
             mark = data.key_marks[kind]
             self.problems.error(mark.path, mark.line, mark.col, f"unknown block type '{kind}'"
-                                f"{did_you_mean(kind, BLOCK_TYPES) or '; use one of ' + ', '.join(BLOCK_TYPES)}")
+                                f"{did_you_mean(kind, BLOCK_TYPES, 'use one of')}")
             return _INVALID
         fields = [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
         if len(fields) == 1:  # `paragraph: text`, `list: [...]`
@@ -598,7 +598,7 @@ def _check_field_names(handout: Handout, problems: Problems) -> None:
 
 
 def texts(obj):
-    """Every piece of staff text in a model object, in reading order (for checks and the glossary)."""
+    """Every piece of staff text in a model object, in reading order (for checks, glossary)."""
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, tuple):

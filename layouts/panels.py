@@ -14,7 +14,6 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, Paragraph
 
 from .styles import INK
-
 from .tags import Element, artifact, marked, page_box
 
 RULE_WIDTH = 4

@@ -104,4 +104,4 @@ def schema_text() -> str:
 
 if __name__ == "__main__":
     SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
-    print(f"wrote {SCHEMA_PATH.relative_to(Path.cwd()) if SCHEMA_PATH.is_relative_to(Path.cwd()) else SCHEMA_PATH}", file=sys.stderr)
+    print(f"wrote {SCHEMA_PATH}", file=sys.stderr)

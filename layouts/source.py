@@ -1,4 +1,4 @@
-"""YAML text -> plain data (str, dict, list) that remembers the file, line and column of every value.
+"""YAML text -> plain data (str, dict, list) remembering the file, line and column of each value.
 
 Content is data, never code: only YAML's parse events are used, so no tag can build a Python
 object; anchors and aliases are refused (no alias bombs); duplicate keys are refused; and every
@@ -111,7 +111,7 @@ def _plain(problem: str, char: str) -> str:
 
 
 def read_yaml(path: Path, problems: Problems, shown_as: str | None = None):
-    """Read one YAML file into located data, or return None after reporting why it cannot be read."""
+    """Read one YAML file into located data, or report why it cannot be read and return None."""
     name = shown_as or str(path)
     try:
         with open(path, "rb") as f:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pdf_checks import check_pdfs_under
+
 ROOT = Path(__file__).resolve().parent.parent
 HANDOUTS = ROOT / "handouts"
 TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
@@ -18,9 +20,23 @@ TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
 def run_cli(*args, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
     """Run make_pdfs.py in a fresh process, as staff and CI do; returns CompletedProcess."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, str(ROOT / "make_pdfs.py"), *map(str, args)],
-                          cwd=cwd or ROOT, env=full_env, capture_output=True, text=True,
-                          timeout=timeout)
+    result = subprocess.run([sys.executable, str(ROOT / "make_pdfs.py"), *map(str, args)],
+                            cwd=cwd or ROOT, env=full_env, capture_output=True, text=True,
+                            timeout=timeout)
+    if result.returncode == 0:  # every PDF a successful run leaves is checked structurally
+        check_pdfs_under(Path(cwd or ROOT) / _out_argument(args))
+    return result
+
+
+def _out_argument(args) -> str:
+    """The --out folder a make_pdfs.py command line names (default: build)."""
+    args = [str(a) for a in args]
+    for i, arg in enumerate(args):
+        if arg == "--out" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--out="):
+            return arg.removeprefix("--out=")
+    return "build"
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportlab.platypus.doctemplate import LayoutError
+
 from . import model
 from .assets import find_image
 from .errors import BuildFailure, Problem, Problems, did_you_mean
@@ -190,9 +192,25 @@ def build(options: Options) -> Outcome:
         return outcome
     if options.fill:
         return _fill(options, content, logo, outcome)
-    results = _make_pdfs([job for _, _, job in planned], options.jobs)
+    try:
+        results = _make_pdfs([job for _, _, job in planned], options.jobs)
+    except LayoutError as e:
+        # The model's length limits should prevent this; if a block still cannot fit a page,
+        # say so against the handouts instead of showing a traceback.
+        return _too_tall(outcome, [job for _, _, job in planned], e)
     files = [(path, meta, result) for (path, meta, _), result in zip(planned, results)]
     outcome.written = write_all(options.out, files, options.preview)
+    return outcome
+
+
+def _too_tall(outcome: Outcome, jobs: list, error: Exception) -> Outcome:
+    problems = Problems()
+    for handout in dict.fromkeys(h for job in jobs for h in job.handouts):
+        problems.at(handout, "something in this handout is too tall to fit on one page, even "
+                    "split over pages; shorten its longest label, question or paragraph "
+                    f"(the layout said: {str(error).splitlines()[0][:120]})")
+    outcome.problems = sorted([*outcome.problems, *problems.sorted()])
+    outcome.exit_code = 1
     return outcome
 
 

@@ -21,7 +21,9 @@ class Problem:
         where = f"{self.path}:{self.line or 1}"
         if self.col:
             where += f":{self.col}"
-        return f"{where}: {self.severity}: {self.message}"
+        # One problem, one line: a quoted value may hold line breaks.
+        message = " ".join(self.message.split("\n"))
+        return f"{where}: {self.severity}: {message}"
 
 
 class Problems:

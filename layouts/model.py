@@ -28,6 +28,11 @@ PICTURE_PARTS = ("liver", "stomach", "pancreas", "gallbladder", "duodenum", "spl
 EASY_LIST_LENGTH = 7  # lists longer than this are hard to take in (DESIGN.md)
 LABEL_LENGTH = 40     # a picture's labels sit in its margins: a word or two each
 TEXT_LENGTH = 2000    # a longer paragraph is hard to read, and slow to lay out over pages
+# Text kept in one piece on the page (a box, a label beside its line, a question with its
+# lines) must fit a page even in large print.
+PHRASE_LENGTH = 300
+LABEL_TEXT = 200
+ITEM_TEXT = 400
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 _ASSET = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
@@ -39,6 +44,11 @@ def spec(doc: str, default=dataclasses.MISSING, **rules):
     if isinstance(default, tuple | list):
         return field(default=tuple(default), metadata={"doc": doc, **rules})
     return field(default=default, metadata={"doc": doc, **rules})
+
+
+def phrase(doc: str, default=dataclasses.MISSING):
+    """A field of phrases.yaml: short words the layout prints, some where nothing can wrap."""
+    return spec(doc, default, max_length=PHRASE_LENGTH)
 
 
 def location(default=None):
@@ -69,38 +79,38 @@ class Clinic:
 class Phrases:
     """The small words the layout prints, per language (handouts/<lang>/phrases.yaml)."""
 
-    name_label: str = spec("Label of the patient's name blank.")
-    date_given_label: str = spec("Label of the blank for the date the handout was given.")
-    main_message_heading: str = spec("Heading over the main message.")
-    key_points_heading: str = spec("Heading over the key points.")
-    questions_heading: str = spec("Heading over the questions to ask the care team.")
-    questions_intro: str = spec("One sentence on how to use the questions.")
-    asked_label: str = spec("Label of the box ticked once a question is asked.")
-    call_heading: str = spec("Heading over the warning signs.")
-    call_intro: str = spec("One sentence before the warning signs.")
-    phone_label: str = spec("Label before the clinic's phone number.")
-    after_hours_label: str = spec("Label before the after-hours phone number.")
-    words_heading: str = spec("Heading over the words to know.")
-    say_label: str = spec("Word before how to say a term.")
-    sources_heading: str = spec("Heading over the sources.")
-    disclaimer: str = spec("The line saying the handout does not replace the care team's advice.")
-    reviewed_label: str = spec("Footer text for the review date; {date} is filled in.")
-    next_review_label: str = spec("Footer text for the next review date; {date} is filled in.")
-    page_label: str = spec("Footer page number; {page} and {pages} are filled in.")
-    date_label: str = spec("Label of a date blank.")
-    choose_one: str = spec("Instruction over a choice: mark one.")
-    packet_title: str = spec("The title of the packet that holds all the handouts.")
-    notes_heading: str = spec("Heading of a notes page.")
-    notes_intro: str = spec("One sentence on a notes page.")
-    picture_alt_prefix: str = spec("Word before a picture's description for screen readers.")
+    name_label: str = phrase("Label of the patient's name blank.")
+    date_given_label: str = phrase("Label of the blank for the date the handout was given.")
+    main_message_heading: str = phrase("Heading over the main message.")
+    key_points_heading: str = phrase("Heading over the key points.")
+    questions_heading: str = phrase("Heading over the questions to ask the care team.")
+    questions_intro: str = phrase("One sentence on how to use the questions.")
+    asked_label: str = phrase("Label of the box ticked once a question is asked.")
+    call_heading: str = phrase("Heading over the warning signs.")
+    call_intro: str = phrase("One sentence before the warning signs.")
+    phone_label: str = phrase("Label before the clinic's phone number.")
+    after_hours_label: str = phrase("Label before the after-hours phone number.")
+    words_heading: str = phrase("Heading over the words to know.")
+    say_label: str = phrase("Word before how to say a term.")
+    sources_heading: str = phrase("Heading over the sources.")
+    disclaimer: str = phrase("The line saying the handout does not replace the care team's advice.")
+    reviewed_label: str = phrase("Footer text for the review date; {date} is filled in.")
+    next_review_label: str = phrase("Footer text for the next review date; {date} is filled in.")
+    page_label: str = phrase("Footer page number; {page} and {pages} are filled in.")
+    date_label: str = phrase("Label of a date blank.")
+    choose_one: str = phrase("Instruction over a choice: mark one.")
+    packet_title: str = phrase("The title of the packet that holds all the handouts.")
+    notes_heading: str = phrase("Heading of a notes page.")
+    notes_intro: str = phrase("One sentence on a notes page.")
+    picture_alt_prefix: str = phrase("Word before a picture's description for screen readers.")
     months: tuple[str, ...] = spec("The twelve month names, January first.", min_items=12,
                                    max_items=12)
-    date_format: str = spec("How a date is written; {day}, {month} and {year} are filled in.")
-    online_label: str | None = spec("Words beside the QR code that leads to the clinic's "
+    date_format: str = phrase("How a date is written; {day}, {month} and {year} are filled in.")
+    online_label: str | None = phrase("Words beside the QR code that leads to the clinic's "
                                     "web address, such as: Read this online.", None)
     translation_reviewed: bool = spec("false while a qualified translator has not yet checked "
                                       "this language's text; every page then says so.", True)
-    translation_notice: str | None = spec("The small print on every page while "
+    translation_notice: str | None = phrase("The small print on every page while "
                                           "translation_reviewed is false.", None)
     mark: Mark | None = location()
 
@@ -177,7 +187,7 @@ class Blank:
     """One labelled line to write on."""
 
     name: str = spec("Short name of the blank: lower-case letters, digits and _.", pattern="name")
-    label: str = spec("The label printed before the line.")
+    label: str = spec("The label printed before the line.", max_length=LABEL_TEXT)
     mark: Mark | None = location()
 
 
@@ -205,8 +215,8 @@ class Option:
     """One choice of a choice block, with its plain meaning."""
 
     name: str = spec("Short name of the choice, such as 1 or not_known.", pattern="option")
-    label: str = spec("The choice as printed, such as Stage 1.")
-    meaning: str = spec("One line saying what the choice means.")
+    label: str = spec("The choice as printed, such as Stage 1.", max_length=100)
+    meaning: str = spec("One line saying what the choice means.", max_length=PHRASE_LENGTH)
     mark: Mark | None = location()
 
 
@@ -215,7 +225,7 @@ class Choice:
     """Pick one of several options (stage, grade)."""
 
     name: str = spec("Short name of the choice.", pattern="name")
-    label: str = spec("The question printed above the options.")
+    label: str = spec("The question printed above the options.", max_length=LABEL_TEXT)
     options: tuple[Option, ...] = spec("The options; only one can be chosen.", min_items=2,
                                        long_list=True)
     mark: Mark | None = location()
@@ -226,7 +236,7 @@ class Column:
     """A column of a log."""
 
     name: str = spec("Short name of the column.", pattern="name")
-    label: str = spec("The column heading.")
+    label: str = spec("The column heading.", max_length=LABEL_LENGTH)
     mark: Mark | None = location()
 
 
@@ -245,7 +255,7 @@ class Notes:
     """Ruled lines for notes."""
 
     name: str = spec("Short name of the notes.", pattern="name")
-    label: str = spec("The heading over the lines.")
+    label: str = spec("The heading over the lines.", max_length=LABEL_TEXT)
     lines: int = spec("How many lines.", minimum=1, maximum=40)
     mark: Mark | None = location()
 
@@ -278,8 +288,9 @@ class Section:
 class Handout:
     """One topic handout (handouts/<lang>/<topic>.yaml)."""
 
-    title: str = spec("The handout's title.")
-    main_message: str = spec("The one thing the patient should remember.")
+    title: str = spec("The handout's title.", max_length=PHRASE_LENGTH)
+    main_message: str = spec("The one thing the patient should remember.",
+                             max_length=ITEM_TEXT)
     key_points: tuple[str, ...] = spec("A short summary for the first page.", min_items=1,
                                        max_items=5)
     last_reviewed: datetime.date = spec("The date a clinician last checked the text, "
@@ -288,9 +299,9 @@ class Handout:
                                     minimum=1, maximum=60)
     sections: tuple[Section, ...] = spec("The sections.", min_items=1)
     questions: tuple[str, ...] = spec("Questions to ask the care team.", min_items=1,
-                                      long_list=True)
+                                      long_list=True, max_length=ITEM_TEXT)
     call_right_away: tuple[str, ...] = spec("Warning signs: when to call right away.",
-                                            min_items=1, long_list=True)
+                                            min_items=1, long_list=True, max_length=ITEM_TEXT)
     sources: tuple[str, ...] = spec("Where the facts come from, in plain words.", min_items=1)
     topic: str = location("")
     lang: str = location("")
@@ -486,7 +497,7 @@ class _Converter:
         if meta.get("long_list") and len(data) > EASY_LIST_LENGTH:
             self.warn(data, f"{what} has {len(data)} items; lists of {EASY_LIST_LENGTH} or fewer "
                       "are easier to take in, so split it into two")
-        item_meta = {k: v for k, v in meta.items() if k in ("pattern", "choices")}
+        item_meta = {k: v for k, v in meta.items() if k in ("pattern", "choices", "max_length")}
         values = [self.value(item, item_hint, item_meta, f"an item of {what}") for item in data]
         return _INVALID if _INVALID in values else tuple(values)
 

@@ -135,6 +135,17 @@ def _banner_lines(name: str, size: float, width: float) -> tuple[list[str], floa
     return list(lines), fitted, overflow
 
 
+def _shortened(text: str, size: float, width: float) -> str:
+    """Text cut at a word and ended with an ellipsis when even small type cannot fit it all;
+    the running title does this, as the full title is on the handout's first page."""
+    if stringWidth(text, BODY, size) <= width:
+        return text
+    words = text.split()
+    while len(words) > 1 and stringWidth(" ".join(words) + " …", BODY, size) > width:
+        words.pop()
+    return " ".join(words) + " …"
+
+
 def _logo_width(furniture: Furniture, styles: Styles) -> float:
     if not furniture.logo_path:
         return 0.0
@@ -204,8 +215,9 @@ def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, page: int) 
             canv.drawString(left + logo_width, first - index * leading, line)
     else:
         # Later pages carry the handout's title, so a loose page can be put back in place.
-        canv.setFont(BODY, _fitted(furniture.title, BODY, e.small, right - left)[0])
-        canv.drawString(left, top + 2 * mm, furniture.title)
+        size = _fitted(furniture.title, BODY, e.small, right - left)[0]
+        canv.setFont(BODY, size)
+        canv.drawString(left, top + 2 * mm, _shortened(furniture.title, size, right - left))
     canv.setStrokeColor(RULE_INK)
     canv.setLineWidth(0.6)
     canv.line(left, top - 1.5 * mm, right, top - 1.5 * mm)

@@ -30,7 +30,8 @@ def _type(hint, meta: dict, defs: dict) -> dict:
     if origin is tuple:
         out = {"type": "array", "items": _type(typing.get_args(hint)[0],
                                                {k: v for k, v in meta.items()
-                                                if k in ("pattern", "choices")}, defs)}
+                                                if k in ("pattern", "choices", "max_length")},
+                                               defs)}
         if "min_items" in meta:
             out["minItems"] = meta["min_items"]
         if "max_items" in meta:

@@ -84,7 +84,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("make_pdfs.py: stopped; each file is either as it was or complete and new, "
               "so run again to finish", file=sys.stderr)
-        return EXIT_BUILD
+        # Leave now: temporary files are already removed, and worker processes die with this
+        # one; interpreter shutdown could be interrupted again and print a traceback.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_BUILD)
     for problem in outcome.problems:
         print(problem, file=sys.stderr)
     errors = sum(p.severity == "error" for p in outcome.problems)

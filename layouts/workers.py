@@ -35,7 +35,7 @@ def run_in_workers(function, items: list, processes: int, initializer=None, init
                                initargs=(os.getpid(), initializer, initargs))
     try:
         yield from pool.map(function, items)
+        pool.shutdown(wait=True)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,21 @@ def _out_argument(args) -> str:
         if arg.startswith("--out="):
             return arg.removeprefix("--out=")
     return "build"
+
+
+PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<col>\d+))?: "
+                     r"(?P<severity>error|warning): (?P<message>.*)$")
+
+
+def problems(stderr: str) -> list[dict]:
+    """The located problems a run printed, as dicts (path, line, col, severity, message)."""
+    found = []
+    for text in stderr.splitlines():
+        match = PROBLEM.match(text)
+        if match:
+            found.append({**match.groupdict(), "line": int(match["line"]),
+                          "path": Path(match["path"]).resolve()})
+    return found
 
 
 @pytest.fixture(scope="session")

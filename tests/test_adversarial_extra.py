@@ -327,7 +327,7 @@ def tall(rel, line_start, topic, id=None):
 ])
 def test_block_taller_than_a_page_builds_or_is_refused_with_a_location(content, tmp_path,
                                                                          where):
-    """The longest accepted value, in large print: it flows over pages, or is refused where typed."""
+    """The longest accepted value, in large print: it flows over pages, or is refused."""
     rel, line_start, topic = where
     line, _ = set_value(content, rel, line_start, CAPPED)
     out = tmp_path / "out"

@@ -20,25 +20,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import HANDOUTS, TOPICS, run_cli
+from conftest import HANDOUTS, TOPICS, problems, run_cli
 
-PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<col>\d+))?: "
-                     r"(?P<severity>error|warning): (?P<message>.*)$")
 GRADE_GOAL = 6.0  # the issue: "a handout reads at about 6th grade"
 SPANISH_EASE_GOAL = 80.0  # Fernández Huerta 80-90 reads as "fácil", about sixth grade
 
 
 # ---- helpers ---------------------------------------------------------------------------------
 
-def problems(stderr: str) -> list[dict]:
-    """The located problems a run printed, as dicts (path, line, col, severity, message)."""
-    found = []
-    for text in stderr.splitlines():
-        match = PROBLEM.match(text)
-        if match:
-            found.append({**match.groupdict(), "line": int(match["line"]),
-                          "path": Path(match["path"]).resolve()})
-    return found
 
 
 def at(found: list[dict], path: Path, line: int) -> list[dict]:

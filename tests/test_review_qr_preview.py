@@ -32,15 +32,13 @@ import pytest
 import yaml
 from PIL import Image, ImageChops, ImageStat
 
-from conftest import HANDOUTS, TOPICS, run_cli
+from conftest import HANDOUTS, TOPICS, problems, run_cli
 
 try:  # tests/ as a plain folder on sys.path, or as a package
     from pdf_measure import measure_page
 except ImportError:  # pragma: no cover
     from tests.pdf_measure import measure_page
 
-PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<col>\d+))?: "
-                     r"(?P<severity>error|warning): (?P<message>.*)$")
 LANGS = ("en", "es")
 EDITIONS = ("standard", "large-print")
 WEB = yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8")).get("web")
@@ -48,14 +46,6 @@ WEB = yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8")).get
 
 # ---- helpers ---------------------------------------------------------------------------------
 
-def problems(stderr: str) -> list[dict]:
-    found = []
-    for text in stderr.splitlines():
-        match = PROBLEM.match(text)
-        if match:
-            found.append({**match.groupdict(), "line": int(match["line"]),
-                          "path": Path(match["path"]).resolve()})
-    return found
 
 
 def line_of(path: Path, key: str) -> int:

@@ -94,6 +94,8 @@ _PLAIN_WORDS = (
     ("did not find expected key", "the indentation does not line up with the lines above"),
     ("did not find expected '-' indicator", "a list item is not lined up with the items above"),
     ("found undefined alias", "'*' starts an alias, which is not allowed; put the text in quotes"),
+    ("maximum nesting depth", "the content is nested too deeply; a handout needs only a few "
+     "levels of indentation or brackets"),
     ("found unknown escape character", "a backslash starts an unknown escape; write '\\\\' for a "
      "backslash, or use single quotes"),
 )

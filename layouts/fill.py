@@ -117,7 +117,8 @@ class BlankPacket:
             else:
                 widget = f.widgets[0]
                 appearance = update.add(Raw(_text_appearance(str(value), widget.spot,
-                                                             self.font_size, fonts)))
+                                                             self.font_size, fonts),
+                                            stream=True))
                 number = appearance.idnum
                 d = DictionaryObject(f.dictionary)
                 d[NameObject("/V")] = TextStringObject(str(value))
@@ -199,7 +200,7 @@ class _Fonts:
             return
         face = _fallback_face()
         add = self.update.add
-        file = add(Raw(_stream_bytes(DictionaryObject({
+        file = add(Raw(stream=True, data=_stream_bytes(DictionaryObject({
             NameObject("/Length1"): _int(_fallback_length()),
             NameObject("/Filter"): NameObject("/FlateDecode")}), _fallback_file())))
         descriptor = add(font_descriptor(face, "DejaVuSans", 4, file))  # 4: symbolic
@@ -343,7 +344,7 @@ def _fallback_face():
 
 def _flate_stream(dictionary: DictionaryObject, content: bytes) -> Raw:
     dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
-    return Raw(_stream_bytes(dictionary, zlib.compress(content)))
+    return Raw(_stream_bytes(dictionary, zlib.compress(content)), stream=True)
 
 
 def _stream_bytes(dictionary: DictionaryObject, data: bytes) -> bytes:

@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import io
 import re
+import struct
+import zlib
 
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, IndirectObject, NameObject, NumberObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)")
 
@@ -32,10 +41,11 @@ class Base:
 
 
 class Raw:
-    """An object already serialised, such as a stream built by hand."""
+    """An object already serialised; `stream` says whether it is a stream (streams cannot go
+    in an object stream)."""
 
-    def __init__(self, data: bytes):
-        self.data = data
+    def __init__(self, data: bytes, stream: bool = False):
+        self.data, self.stream = data, stream
 
     def write_to_stream(self, stream, encryption_key=None) -> None:
         stream.write(self.data)
@@ -82,34 +92,71 @@ class Update:
         return self.objects[number]
 
     def to_bytes(self) -> bytes:
+        """The file with the update appended. Streams are written as they are; every other
+        object goes, compressed, into one object stream, indexed by a cross-reference stream
+        (PDF 1.5), which keeps the thousands of small structure objects small on disk."""
         out = io.BytesIO()
         out.write(self.base.pdf)
         if not self.base.pdf.endswith(b"\n"):
             out.write(b"\n")
-        offsets = {}
+        entries: dict[int, tuple[int, int, int]] = {}   # number -> (type, field 2, field 3)
+        packed = []
         for number in sorted(self.objects):
-            offsets[number] = out.tell()
-            out.write(f"{number} 0 obj\n".encode())
-            self.objects[number].write_to_stream(out)
-            out.write(b"\nendobj\n")
-        xref = out.tell()
-        out.write(b"xref\n0 1\n0000000000 65535 f \n")
-        # One subsection per run of consecutive numbers keeps the table short.
-        numbers = sorted(offsets)
-        runs, start = [], 0
-        for index in range(1, len(numbers) + 1):
-            if index == len(numbers) or numbers[index] != numbers[index - 1] + 1:
-                runs.append(numbers[start:index])
-                start = index
-        for run in runs:
-            out.write(f"{run[0]} {len(run)}\n".encode())
-            for number in run:
-                out.write(f"{offsets[number]:010d} 00000 n \n".encode())
-        trailer = DictionaryObject({NameObject("/Size"): NumberObject(self.next_number),
-                                    NameObject("/Prev"): NumberObject(self.base.previous_xref)})
+            obj = self.objects[number]
+            if isinstance(obj, StreamObject) or getattr(obj, "stream", False):
+                entries[number] = (1, out.tell(), 0)
+                out.write(f"{number} 0 obj\n".encode() + _serialise(obj) + b"\nendobj\n")
+            else:
+                packed.append(number)
+        next_number = self.next_number
+        if packed:
+            container, next_number = next_number, next_number + 1
+            header, body = [], io.BytesIO()
+            for index, number in enumerate(packed):
+                header.append(f"{number} {body.tell()}")
+                body.write(_serialise(self.objects[number]) + b"\n")
+                entries[number] = (2, container, index)
+            head = (" ".join(header) + "\n").encode()
+            data = zlib.compress(head + body.getvalue())
+            entries[container] = (1, out.tell(), 0)
+            out.write(f"{container} 0 obj\n<</Type/ObjStm/N {len(packed)}/First {len(head)}"
+                      f"/Filter/FlateDecode/Length {len(data)}>>\nstream\n".encode() + data +
+                      b"\nendstream\nendobj\n")
+        xref_number = next_number
+        xref_offset = out.tell()
+        entries[xref_number] = (1, xref_offset, 0)
+        numbers = sorted(entries)
+        rows = b"".join(struct.pack(">BIH", *entries[n]) for n in numbers)
+        data = zlib.compress(rows)
+        trailer = DictionaryObject({
+            NameObject("/Type"): NameObject("/XRef"),
+            NameObject("/Size"): NumberObject(xref_number + 1),
+            NameObject("/W"): ArrayObject([NumberObject(1), NumberObject(4), NumberObject(2)]),
+            NameObject("/Index"): ArrayObject(NumberObject(v) for run in _runs(numbers)
+                                              for v in (run[0], len(run))),
+            NameObject("/Prev"): NumberObject(self.base.previous_xref),
+            NameObject("/Filter"): NameObject("/FlateDecode"),
+            NameObject("/Length"): NumberObject(len(data)),
+        })
         for key, value in self.base.trailer.items():
             trailer[NameObject(key)] = value
-        out.write(b"trailer\n")
-        trailer.write_to_stream(out)
-        out.write(f"\nstartxref\n{xref}\n%%EOF\n".encode())
+        out.write(f"{xref_number} 0 obj\n".encode() + _serialise(trailer) + b"\nstream\n" +
+                  data + f"\nendstream\nendobj\nstartxref\n{xref_offset}\n%%EOF\n".encode())
         return out.getvalue()
+
+
+def _runs(numbers: list[int]) -> list[list[int]]:
+    """Consecutive runs of sorted numbers: one cross-reference subsection each."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return runs
+
+
+def _serialise(obj) -> bytes:
+    buffer = io.BytesIO()
+    obj.write_to_stream(buffer)
+    return buffer.getvalue()

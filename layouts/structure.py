@@ -89,6 +89,8 @@ def write_structure(update: Update, root: Element, widgets: list, title: str,
     catalog = update.root
     catalog[_name("StructTreeRoot")] = tree_root
     catalog[_name("MarkInfo")] = DictionaryObject({_name("Marked"): BooleanObject(True)})
+    # PDF/UA-1 builds on PDF 1.7 (and the update's cross-reference stream needs 1.5).
+    catalog[_name("Version")] = _name("1.7")
     catalog[_name("Lang")] = TextStringObject(lang)
     catalog[_name("Metadata")] = update.add(_xmp(title, lang))
 

@@ -3,8 +3,9 @@
 Run by hand:  python benchmarks/bench_fill.py [--patients N] [--scratch N]
 
 ours     the real command, `make_pdfs.py --fill patients.csv --lang en --edition standard
-         --jobs 2`, in a fresh process: wall time, and peak RSS of the command and of its worker
-         processes together (each one's own peak, read with os.wait4 / RUSAGE_CHILDREN).
+         --jobs 2`, in a fresh process: wall time; each process's own peak RSS; and the peak
+         of the whole process tree's proportional set size, sampled every 20 ms (forked
+         workers share the parent's pages, which RSS would count once per process).
 scratch  what the batch would cost without incremental updates: render the whole packet
          (layout, fields, tags) and fill it, once per patient. Timed in one warm process for
          --scratch patients and scaled to the full batch on the same number of cores.
@@ -20,6 +21,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +45,31 @@ def write_patients(path: Path, count: int) -> None:
                              "The doctor said we will know more after the CT scan."])
 
 
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages (a forked worker's) are split between sharers."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_fill(patients: Path, out: Path) -> dict:
     """The real command in a fresh process; peak memory counts the workers too."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -51,14 +78,26 @@ def run_fill(patients: Path, out: Path) -> dict:
                                 str(patients), "--lang", "en", "--edition", "standard",
                                 "--out", str(out), "--jobs", str(CORES)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_pss = [0]
+
+    def sample():  # the whole tree's memory, every 20 ms, while it runs
+        while process.poll() is None:
+            peak_pss[0] = max(peak_pss[0], sum(_pss_kb(p) for p in _tree(process.pid)))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
+    process.returncode = status
+    sampler.join()
     if status:
         raise SystemExit(f"make_pdfs.py failed: {process.stderr.read().decode()}")
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"wall_s": wall, "command_rss_mb": usage.ru_maxrss / 1024,
             # The largest worker, at least; the command plus two workers bound the total.
             "largest_child_rss_mb": max(workers, before) / 1024,
+            "peak_pss_mb": peak_pss[0] / 1024,
             "packets": len(list((out / "filled").glob("*.pdf"))),
             "mb_written": sum(p.stat().st_size for p in (out / "filled").glob("*.pdf")) / 1e6}
 
@@ -105,14 +144,14 @@ def main(argv=None) -> int:
           f"{ours['packets']} packets, {ours['mb_written']:.0f} MB written, "
           f"{ours['wall_s'] / args.patients * 1000:.2f} ms per packet")
     print(f"  peak RSS: command {ours['command_rss_mb']:.0f} MiB, largest worker "
-          f"{ours['largest_child_rss_mb']:.0f} MiB, so at most "
-          f"{ours['command_rss_mb'] + CORES * ours['largest_child_rss_mb']:.0f} MiB together")
+          f"{ours['largest_child_rss_mb']:.0f} MiB; peak of the whole tree's proportional set "
+          f"size (shared pages counted once) {ours['peak_pss_mb']:.0f} MiB")
     print(f"  from scratch: {per_packet * 1000:.0f} ms per packet (warm, {args.scratch} measured), "
           f"so about {scratch_wall:.0f} s for the batch on {CORES} cores")
     print(f"  ratio scratch/ours: {scratch_wall / ours['wall_s']:.1f}x")
-    total_rss = ours["command_rss_mb"] + CORES * ours["largest_child_rss_mb"]
     print(f"  goal under {GOAL_WALL_S:.0f} s: {'PASS' if ours['wall_s'] < GOAL_WALL_S else 'FAIL'};"
-          f" goal under {GOAL_RSS_MB} MB: {'PASS' if total_rss < GOAL_RSS_MB else 'FAIL'}")
+          f" goal under {GOAL_RSS_MB} MB: "
+          f"{'PASS' if ours['peak_pss_mb'] < GOAL_RSS_MB else 'FAIL'} (whole tree, PSS)")
     return 0
 
 

@@ -70,3 +70,29 @@ def content(tmp_path) -> Path:
     target = tmp_path / "handouts"
     shutil.copytree(HANDOUTS, target)
     return target
+
+
+def replace(content: Path, rel: str, old: str, new: str) -> None:
+    """Replace the first `old` in content/rel with `new` (fails loudly if the content changed)."""
+    path = content / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{rel} no longer contains {old!r}; update this test"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def locate(content: Path, rel: str, needle: str) -> tuple[int, int]:
+    """1-based line and column of the first `needle` in content/rel."""
+    text = (content / rel).read_text(encoding="utf-8")
+    at = text.index(needle)
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def full_name(node) -> str:
+    """A form field's fully qualified name, read up its /Parent chain."""
+    parts = []
+    while node is not None:
+        if "/T" in node:
+            parts.append(str(node["/T"]))
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    return ".".join(reversed(parts))

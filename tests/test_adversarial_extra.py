@@ -29,7 +29,7 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import HANDOUTS, ROOT, run_cli
+from conftest import HANDOUTS, ROOT, locate, replace, run_cli
 from layouts.model import TEXT_LENGTH
 from pdf_checks import check_pdfs_under
 
@@ -46,18 +46,8 @@ FAST = 10.0  # seconds: a refusal is quick, whatever the input's size (process s
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-def replace(content: Path, rel: str, old: str, new: str) -> None:
-    path = content / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{rel} no longer contains {old!r}; update this test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def locate(content: Path, rel: str, needle: str) -> tuple[int, int]:
-    """1-based line and column of the first `needle` in content/rel."""
-    text = (content / rel).read_text(encoding="utf-8")
-    at = text.index(needle)
-    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
 def set_value(content: Path, rel: str, line_start: str, value: str) -> tuple[int, int]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import HANDOUTS, ROOT, run_cli
+from conftest import HANDOUTS, ROOT, locate, replace, run_cli
 
 DIAGNOSIS = "en/diagnosis.yaml"
 TREATMENTS = "en/treatments.yaml"
@@ -40,19 +40,8 @@ class Expected:
     phrase: str          # a regular expression the message must match
 
 
-def replace(content: Path, rel: str, old: str, new: str) -> None:
-    """Replace the first `old` in content/rel with `new` (fails loudly if the content changed)."""
-    path = content / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{rel} no longer contains {old!r}; update this test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def locate(content: Path, rel: str, needle: str) -> tuple[int, int]:
-    """1-based line and column of the first `needle` in content/rel."""
-    text = (content / rel).read_text(encoding="utf-8")
-    at = text.index(needle)
-    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
 def at(content: Path, rel: str, needle: str, phrase: str, col: bool = True) -> Expected:

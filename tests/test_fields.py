@@ -26,7 +26,7 @@ import yaml
 from pypdf.generic import BooleanObject, ContentStream, StreamObject
 
 try:  # tests/ as a plain folder on sys.path, or as a package
-    from conftest import run_cli
+    from conftest import full_name, run_cli
     from pdf_measure import PageDrawing, measure_page
 except ImportError:  # pragma: no cover
     from tests.conftest import run_cli
@@ -193,14 +193,6 @@ def rect(widget) -> tuple[float, float, float, float]:
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 
 
-def full_name(widget) -> str:
-    parts, node = [], widget
-    while node is not None:
-        if "/T" in node:
-            parts.append(str(node["/T"]))
-        parent = node.get("/Parent")
-        node = parent.get_object() if parent is not None else None
-    return ".".join(reversed(parts))
 
 
 @cache

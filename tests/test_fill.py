@@ -23,7 +23,7 @@ import pypdf
 import pytest
 
 try:  # tests/ as a plain folder on sys.path, or as a package
-    from conftest import HANDOUTS, TOPICS, run_cli
+    from conftest import HANDOUTS, TOPICS, full_name, run_cli
 except ImportError:  # pragma: no cover
     from tests.conftest import HANDOUTS, TOPICS, run_cli
 
@@ -146,14 +146,6 @@ def reader(path: Path) -> pypdf.PdfReader:
     return pypdf.PdfReader(path, strict=True)
 
 
-def full_name(node) -> str:
-    parts = []
-    while node is not None:
-        if "/T" in node:
-            parts.append(str(node["/T"]))
-        parent = node.get("/Parent")
-        node = parent.get_object() if parent is not None else None
-    return ".".join(reversed(parts))
 
 
 def widgets_of(path: Path, name: str) -> list[tuple[int, object]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from functools import cache
 
 from .styles import BODY, FALLBACK, font_characters
 
@@ -66,6 +67,8 @@ def _escape(text: str) -> str:
 def unprintable(text: str) -> list[tuple[str, str]]:
     """Characters that no bundled font can draw or whose script we cannot lay out: (char, why)."""
     body, fallback = font_characters(BODY), font_characters(FALLBACK)
+    if _body_text(body).issuperset(text):  # the usual case: every character is in the body face
+        return []
     found = []
     for char in dict.fromkeys(text):
         code = ord(char)
@@ -80,6 +83,13 @@ def unprintable(text: str) -> list[tuple[str, str]]:
         elif code not in body and code not in fallback:
             found.append((char, "no bundled font can draw it"))
     return found
+
+
+@cache
+def _body_text(body: frozenset[int]) -> frozenset[str]:
+    """The printable characters of the body face (it has no right-to-left or shaping script)."""
+    return frozenset(chr(code) for code in body
+                     if unicodedata.category(chr(code)) not in ("Cc", "Cs", "Co", "Cn"))
 
 
 def describe(char: str) -> str:

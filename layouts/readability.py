@@ -51,6 +51,7 @@ class Figures:
                 for k, v in self.__dict__.items() if v is not None}
 
 
+@cache
 def syllables(word: str, lang: str) -> int:
     """Count syllables by vowel groups, with the common silent-e and Spanish-diphthong rules."""
     word = word.lower()

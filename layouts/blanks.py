@@ -161,6 +161,10 @@ class LabelledLine(Blank):
 class TickBoxItem(Blank):
     """A tick box, its label, and optionally a short dated line at the right."""
 
+    kind = "checkbox"
+    value = ""                      # a radio button's own value (see ChoiceItem)
+    draw_target = staticmethod(_box)
+
     def __init__(self, label: str, styles: Styles, field: str | None, tooltip: str,
                  date_label: str | None = None, date_field: str | None = None,
                  style=None):
@@ -184,12 +188,12 @@ class TickBoxItem(Blank):
     def draw(self):
         canv, box = self.canv, self.box
         top = self.height - (self.styles.edition.line_pitch - box) / 2
-        _box(canv, 0, top - box, box)
+        self.draw_target(canv, 0, top - box, box)
         # The first line of the label is centred on the box.
         first_line_middle = self.para.height - self.style.leading / 2
         self.draw_label(self.para, box + self.gap, top - box / 2 - first_line_middle)
-        record_field(canv, self.field, "checkbox", 0, top - box, box, box, self.tooltip,
-                     element=self.tag_parent)
+        record_field(canv, self.field, self.kind, 0, top - box, box, box, self.tooltip,
+                     self.value, element=self.tag_parent)
         if self.date_label:
             date = Paragraph(self.date_label, self.styles.body)
             date.wrap(self.date_width, self.height)
@@ -207,19 +211,13 @@ class TickBoxItem(Blank):
 class ChoiceItem(TickBoxItem):
     """A circle to mark, with the option and its plain meaning; one of a radio group."""
 
+    kind = "radio"
+    draw_target = staticmethod(_circle)
+
     def __init__(self, label: str, styles: Styles, field: str | None, tooltip: str,
                  value: str):
         super().__init__(label, styles, field, tooltip)
         self.value = value
-
-    def draw(self):
-        canv, box = self.canv, self.box
-        top = self.height - (self.styles.edition.line_pitch - box) / 2
-        _circle(canv, 0, top - box, box)
-        first_line_middle = self.para.height - self.style.leading / 2
-        self.draw_label(self.para, box + self.gap, top - box / 2 - first_line_middle)
-        record_field(canv, self.field, "radio", 0, top - box, box, box, self.tooltip, self.value,
-                     element=self.tag_parent)
 
 
 class WriteInLog(Blank):

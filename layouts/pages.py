@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -146,11 +147,16 @@ def _shortened(text: str, size: float, width: float) -> str:
     return " ".join(words) + " …"
 
 
+@cache
+def _pixel_size(path: str) -> tuple[int, int]:
+    return ImageReader(path).getSize()  # read once, not on every first page
+
+
 def _logo_width(furniture: Furniture, styles: Styles) -> float:
     if not furniture.logo_path:
         return 0.0
     e = styles.edition
-    pixels_wide, pixels_high = ImageReader(furniture.logo_path).getSize()
+    pixels_wide, pixels_high = _pixel_size(furniture.logo_path)
     return min(e.logo_height * pixels_wide / pixels_high, _text_width(styles) / 3)
 
 

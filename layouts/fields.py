@@ -3,9 +3,9 @@
 Every blank is ink for the pen first; this stage lays an interactive field exactly over that
 ink, so the same PDF works on screen. Fields are named `<topic>.<field>` (a parent field per
 topic), carry a tooltip, and come in reading order on each page. ReportLab's own form API only
-offers unembedded standard fonts, so the fields get their own font here: the whole Atkinson
-Hyperlegible file, embedded once, so any Latin-1 text a patient types can be shown. Empty fields
-have empty appearances, so a printed blank handout looks exactly as before.
+offers unembedded standard fonts, so the fields get their own embedded font here (see
+formfont.py), which covers what a patient may type in English, Spanish or Vietnamese. Empty
+fields have empty appearances, so a printed blank handout looks exactly as before.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from pypdf.generic import (
 )
 
 from .blanks import FieldSpot
+from .formfont import FORM_FONT, write_form_font
 from .pdfupdate import Update
 from .structure import write_structure
-from .styles import _FONT_FILES, BODY, EDITIONS, FONTS_DIR, register_fonts
+from .styles import EDITIONS
 from .tags import Element
 
-FIELD_FONT = "/AtkF"
 _MULTILINE, _RADIO, _NO_TOGGLE_OFF, _PRINT = 1 << 12, 1 << 15, 1 << 14, 4
 INK_RGB = "0.102 0.102 0.102"
 
@@ -55,9 +55,9 @@ def _name(value: str) -> NameObject:
 class _FormWriter:
     def __init__(self, pdf: bytes, font_size: float):
         self.update = Update.editing_pages(pdf)
-        self.font = self.update.add(_field_font(self.update))
+        self.font = write_form_font(self.update)
         self.empty = self.update.add(_appearance(b"", 1, 1))
-        self.da = TextStringObject(f"{FIELD_FONT} {font_size:g} Tf {INK_RGB} rg")
+        self.da = TextStringObject(f"{FORM_FONT} {font_size:g} Tf {INK_RGB} rg")
         self.topics: dict[str, DictionaryObject] = {}
         self.radios: dict[str, DictionaryObject] = {}
         self.per_page: dict[int, list] = {}
@@ -150,7 +150,7 @@ class _FormWriter:
         update.root[_name("AcroForm")] = DictionaryObject({
             _name("Fields"): ArrayObject(t.indirect_reference for t in self.topics.values()),
             _name("DR"): DictionaryObject({_name("Font"): DictionaryObject({
-                NameObject(FIELD_FONT): self.font})}),
+                NameObject(FORM_FONT): self.font})}),
             _name("DA"): self.da,
         })
         return update.to_bytes()
@@ -184,52 +184,3 @@ def _dot(width: float, height: float) -> bytes:
             f"{cx - r:.2f} {cy - k:.2f} {cx - k:.2f} {cy - r:.2f} {cx:.2f} {cy - r:.2f} c "
             f"{cx + k:.2f} {cy - r:.2f} {cx + r:.2f} {cy - k:.2f} {cx + r:.2f} {cy:.2f} c "
             f"f Q").encode()
-
-
-def font_descriptor(face, name: str, flags: int, file) -> DictionaryObject:
-    """A FontDescriptor for an embedded TrueType file, from ReportLab's reading of the font."""
-    return DictionaryObject({
-        _name("Type"): _name("FontDescriptor"),
-        _name("FontName"): _name(name),
-        _name("Flags"): NumberObject(flags),
-        _name("FontBBox"): ArrayObject(NumberObject(round(v)) for v in face.bbox),
-        _name("ItalicAngle"): NumberObject(0),
-        _name("Ascent"): NumberObject(round(face.ascent)),
-        _name("Descent"): NumberObject(round(face.descent)),
-        _name("CapHeight"): NumberObject(round(face.capHeight)),
-        _name("StemV"): NumberObject(face.stemV),
-        _name("FontFile2"): file,
-    })
-
-
-def _field_font(update: Update) -> DictionaryObject:
-    """A simple TrueType font (WinAnsi) with the whole Atkinson file embedded, for typed text."""
-    register_fonts()
-    from reportlab.pdfbase import pdfmetrics
-
-    face = pdfmetrics.getFont(BODY).face
-    data = (FONTS_DIR / _FONT_FILES[BODY]).read_bytes()
-    file = StreamObject()
-    file._data = data
-    file[_name("Length1")] = NumberObject(len(data))
-    file = file.flate_encode()
-    widths = []
-    for code in range(32, 256):
-        try:
-            char = bytes([code]).decode("cp1252")
-        except UnicodeDecodeError:
-            widths.append(NumberObject(0))
-            continue
-        widths.append(NumberObject(round(pdfmetrics.stringWidth(char, BODY, 1000))))
-    # Flags 32: non-symbolic, so WinAnsi text. A stream must be an indirect object.
-    descriptor = font_descriptor(face, "AtkinsonHyperlegible-Regular", 32, update.add(file))
-    return DictionaryObject({
-        _name("Type"): _name("Font"),
-        _name("Subtype"): _name("TrueType"),
-        _name("BaseFont"): _name("AtkinsonHyperlegible-Regular"),
-        _name("FirstChar"): NumberObject(32),
-        _name("LastChar"): NumberObject(255),
-        _name("Widths"): ArrayObject(widths),
-        _name("Encoding"): _name("WinAnsiEncoding"),
-        _name("FontDescriptor"): descriptor,
-    })

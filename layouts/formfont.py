@@ -1,0 +1,195 @@
+"""The font of the text in form fields: what a patient types in a viewer, and pre-filled values.
+
+A viewer draws typed text with the form's default font (the /DA font), so that font must be
+embedded and must cover every letter a patient may type. Atkinson Hyperlegible, the body face,
+has no Vietnamese, so the form font is a subset of DejaVu Sans: Latin with every Vietnamese
+letter, Greek, Cyrillic and common punctuation, about 650 glyphs (47 kB compressed, once per
+PDF). It is a Type0 font, because a simple font can address only 256 characters, and each
+character has its own code (CID), so its ToUnicode map tells a viewer which code to write for
+each character typed.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from functools import cache
+
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
+
+from .pdfupdate import Raw, Update, stream_bytes
+from .styles import _FONT_FILES, FALLBACK, FONTS_DIR, register_fonts
+
+FORM_FONT = "/FormF"   # the form font's name in /AcroForm /DR and in every /DA
+
+# What a patient may type, as (first, last) code points; characters DejaVu lacks are left out.
+CHARACTERS = (
+    (0x20, 0x7E),                       # ASCII
+    (0xA0, 0x17F),                      # Latin-1 and Latin Extended-A
+    (0x1A0, 0x1A1), (0x1AF, 0x1B0),     # Ơ ơ Ư ư (Vietnamese)
+    (0x218, 0x21B),                     # Ș ș Ț ț (Romanian)
+    (0x300, 0x309), (0x323, 0x323),     # combining accents, as some keyboards type tone marks
+    (0x370, 0x3CE),                     # Greek
+    (0x400, 0x45F), (0x490, 0x491),     # Cyrillic
+    (0x1EA0, 0x1EF9),                   # Vietnamese letters with tone marks
+    (0x2010, 0x2027), (0x2030, 0x203A),  # dashes, quotation marks, bullet, ellipsis
+    (0x20AC, 0x20AC), (0x2116, 0x2116), (0x2122, 0x2122),  # € № ™
+)
+
+
+@dataclass(frozen=True)
+class FormFont:
+    """The subset file and the code (CID) of each character in it."""
+
+    file: bytes                 # a TrueType file holding only the glyphs of `codes`
+    codes: dict[str, int]       # character -> CID
+    cid_to_gid: bytes           # glyph number of each CID, two bytes each (PDF 9.7.4.2)
+
+    def covers(self, char: str) -> bool:
+        return char in self.codes
+
+    def encode(self, text: str) -> str:
+        """Text as the hex string a content stream shows with this font (every character
+        must be covered)."""
+        return "".join(f"{self.codes[char]:04X}" for char in text)
+
+
+@cache
+def form_font() -> FormFont:
+    face = dejavu_face()
+    chars = [code for first, last in CHARACTERS for code in range(first, last + 1)
+             if code in face.charToGlyph]
+    data = face.makeSubset(chars)
+    glyphs = _subset_glyphs(data)   # glyph number of chars[i], read back from the subset
+    return FormFont(file=data,
+                    codes={chr(code): cid for cid, code in enumerate(chars, start=1)},
+                    cid_to_gid=struct.pack(f">{len(chars) + 1}H", 0, *glyphs))
+
+
+def write_form_font(update: Update) -> IndirectObject:
+    """Add the form font to the update; returns a reference to its font dictionary."""
+    font = form_font()
+    return write_type0(update, "DejaVuSans", _compressed_subset(), len(font.file),
+                       {cid: char for char, cid in font.codes.items()}, font.cid_to_gid)
+
+
+def write_type0(update: Update, name: str, compressed_file: bytes, length: int,
+                chars: dict[int, str], cid_to_gid: bytes | None = None,
+                ref: IndirectObject | None = None) -> IndirectObject:
+    """Add a Type0 font (Identity-H) over an embedded DejaVu Sans file, compressed with
+    Flate; `chars` gives the character each CID shows. Without `cid_to_gid`, CIDs are the
+    file's own glyph numbers. `ref` is an object number reserved for the font earlier."""
+    face = dejavu_face()
+    add = update.add
+    file = add(Raw(stream=True, data=stream_bytes(DictionaryObject({
+        NameObject("/Length1"): NumberObject(length),
+        NameObject("/Filter"): NameObject("/FlateDecode")}), compressed_file)))
+    widths = ArrayObject()
+    for cid, char in sorted(chars.items()):
+        widths += [NumberObject(cid),
+                   ArrayObject([NumberObject(round(face.charWidths.get(ord(char), 1000)))])]
+    cid_font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/CIDFontType2"),
+        NameObject("/BaseFont"): NameObject(f"/{name}"),
+        NameObject("/CIDSystemInfo"): DictionaryObject({
+            NameObject("/Registry"): TextStringObject("Adobe"),
+            NameObject("/Ordering"): TextStringObject("Identity"),
+            NameObject("/Supplement"): NumberObject(0)}),
+        NameObject("/FontDescriptor"): add(font_descriptor(face, name, 4, file)),  # 4: symbolic
+        NameObject("/CIDToGIDMap"): NameObject("/Identity") if cid_to_gid is None else add(
+            Raw(stream=True, data=stream_bytes(DictionaryObject({
+                NameObject("/Filter"): NameObject("/FlateDecode")}), zlib.compress(cid_to_gid)))),
+        NameObject("/W"): widths})
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/Type0"),
+        NameObject("/BaseFont"): NameObject(f"/{name}"),
+        NameObject("/Encoding"): NameObject("/Identity-H"),
+        NameObject("/DescendantFonts"): ArrayObject([add(cid_font)]),
+        NameObject("/ToUnicode"): add(Raw(stream=True, data=stream_bytes(DictionaryObject({
+            NameObject("/Filter"): NameObject("/FlateDecode")}),
+            zlib.compress(to_unicode(chars)))))})
+    if ref is None:
+        return add(font)
+    update.replace(ref.idnum, font)
+    return ref
+
+
+def font_descriptor(face, name: str, flags: int, file) -> DictionaryObject:
+    """A FontDescriptor for an embedded TrueType file, from ReportLab's reading of the font."""
+    return DictionaryObject({
+        NameObject("/Type"): NameObject("/FontDescriptor"),
+        NameObject("/FontName"): NameObject(f"/{name}"),
+        NameObject("/Flags"): NumberObject(flags),
+        NameObject("/FontBBox"): ArrayObject(NumberObject(round(v)) for v in face.bbox),
+        NameObject("/ItalicAngle"): NumberObject(0),
+        NameObject("/Ascent"): NumberObject(round(face.ascent)),
+        NameObject("/Descent"): NumberObject(round(face.descent)),
+        NameObject("/CapHeight"): NumberObject(round(face.capHeight)),
+        NameObject("/StemV"): NumberObject(face.stemV),
+        NameObject("/FontFile2"): file,
+    })
+
+
+def to_unicode(chars: dict[int, str]) -> bytes:
+    """A ToUnicode CMap from two-byte codes to characters: text stays searchable and
+    copyable, and a viewer can look up the code of a character a patient types."""
+    entries = "\n".join(f"<{code:04X}> <{char.encode('utf-16-be').hex().upper()}>"
+                        for code, char in sorted(chars.items()))
+    return ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            + "".join(f"{len(block)} beginbfchar\n" + "\n".join(block) + "\nendbfchar\n"
+                      for block in _blocks(entries.split("\n")))
+            + "endcmap CMapName currentdict /CMap defineresource pop end end").encode()
+
+
+def _blocks(lines: list[str], size: int = 100) -> list[list[str]]:
+    """A CMap section may hold at most 100 entries (Adobe Technical Note 5014)."""
+    return [lines[i:i + size] for i in range(0, len(lines), size)]
+
+
+def _subset_glyphs(data: bytes) -> list[int]:
+    """The glyph numbers in a subset made by ReportLab, whose only cmap (a format 6 table)
+    maps code i to the glyph of the i-th character asked for."""
+    (tables,) = struct.unpack_from(">H", data, 4)
+    for index in range(tables):
+        tag, _, offset, _ = struct.unpack_from(">4sIII", data, 12 + 16 * index)
+        if tag == b"cmap":
+            (subtable,) = struct.unpack_from(">I", data, offset + 4 + 4)
+            start = offset + subtable
+            fmt, _, _, first, count = struct.unpack_from(">5H", data, start)
+            if fmt != 6 or first != 0:
+                break
+            return list(struct.unpack_from(f">{count}H", data, start + 10))
+    raise ValueError("the font subset has no format 6 cmap")
+
+
+@cache
+def _compressed_subset() -> bytes:
+    return zlib.compress(form_font().file, 6)
+
+
+@cache
+def dejavu_face():
+    register_fonts()
+    from reportlab.pdfbase import pdfmetrics
+    return pdfmetrics.getFont(FALLBACK).face
+
+
+@cache
+def dejavu_file() -> tuple[bytes, int]:
+    """The whole DejaVu Sans file, compressed, and its length: for characters a pre-filled
+    value needs that the form font lacks."""
+    data = (FONTS_DIR / _FONT_FILES[FALLBACK]).read_bytes()
+    return zlib.compress(data, 6), len(data)

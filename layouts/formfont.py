@@ -6,7 +6,9 @@ has no Vietnamese, so the form font is a subset of DejaVu Sans: Latin with every
 letter, Greek, Cyrillic and common punctuation, about 650 glyphs (47 kB compressed, once per
 PDF). It is a Type0 font, because a simple font can address only 256 characters, and each
 character has its own code (CID), so its ToUnicode map tells a viewer which code to write for
-each character typed.
+each character typed. Its name carries no subset tag (`ABCDEF+`), although it is a subset: a
+tag tells a viewer to use the font only for text already in the file, and this font exists to
+draw new text.
 """
 
 from __future__ import annotations

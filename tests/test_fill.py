@@ -13,6 +13,7 @@ ids and a manifest whose sha256 match; `--shard K/N` complete and disjoint; usag
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
@@ -393,6 +394,27 @@ def test_flattened_text_can_be_extracted(good, flat, row_id, value):
     (number, _), = widgets_of(good[1] / "filled" / f"{row_id}.pdf", "diagnosis.patient_name")
     text = reader(flat_out / "filled" / f"{row_id}.pdf").pages[number - 1].extract_text()
     assert value in text
+
+
+def test_the_shipped_sample_gives_one_correct_packet_per_row(work):
+    """examples/patients.csv, the file the README tells staff to try, fills without errors,
+    and every value it gives is in the field(s) its column names."""
+    sample = HANDOUTS.parent / "examples" / "patients.csv"
+    out = work / "sample-out"
+    result = fill(sample, out, "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    with sample.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert sorted(filled(out)) == sorted(f"{row['id']}.pdf" for row in rows)
+    for row in rows:
+        got = values(out / "filled" / f"{row['id']}.pdf")
+        for column, value in row.items():
+            if column == "id" or not value:
+                continue
+            names = [n for n in got if n == column or n.partition(".")[2] == column]
+            assert names, f"{row['id']}: no field for column {column}"
+            for name in names:
+                assert got[name] in (value, f"/{value}", "/Yes"), (row["id"], name, got[name])
 
 
 # ---- errors ----------------------------------------------------------------------------------

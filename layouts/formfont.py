@@ -94,10 +94,13 @@ def write_type0(update: Update, name: str, compressed_file: bytes, length: int,
     file = add(Raw(stream=True, data=stream_bytes(DictionaryObject({
         NameObject("/Length1"): NumberObject(length),
         NameObject("/Filter"): NameObject("/FlateDecode")}), compressed_file)))
-    widths = ArrayObject()
+    widths = ArrayObject()   # `first [w w ...]` for each run of consecutive CIDs
     for cid, char in sorted(chars.items()):
-        widths += [NumberObject(cid),
-                   ArrayObject([NumberObject(round(face.charWidths.get(ord(char), 1000)))])]
+        width = NumberObject(round(face.charWidths.get(ord(char), 1000)))
+        if widths and widths[-2] + len(widths[-1]) == cid:
+            widths[-1].append(width)
+        else:
+            widths += [NumberObject(cid), ArrayObject([width])]
     cid_font = DictionaryObject({
         NameObject("/Type"): NameObject("/Font"),
         NameObject("/Subtype"): NameObject("/CIDFontType2"),

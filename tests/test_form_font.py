@@ -109,8 +109,8 @@ def test_typed_text_can_be_shown_with_the_forms_own_embedded_font(built, text):
 
 
 def test_each_code_stands_for_one_character(built):
-    """A viewer finds the code of a typed letter through ToUnicode; two letters sharing a code
-    (as Đ and Ð share a glyph) would make one of them impossible to type."""
+    """A viewer finds the code of a typed letter through ToUnicode; if two letters shared a
+    code (fonts may give two characters one glyph), one of them could not be typed."""
     table = to_unicode(da_font(packet(built)))
     assert len(set(table.values())) == len(table)
 
@@ -124,7 +124,7 @@ def test_form_font_widths_are_dejavu_sans_widths(built):
     assert len(widths) > 0
     index = 0
     table = to_unicode(font)
-    while index < len(widths):  # entries of the form `cid [w]`, as the writer uses them
+    while index < len(widths):  # entries `first [w w ...]`, the form the writer uses
         cid, run = int(widths[index]), widths[index + 1]
         for offset, width in enumerate(run):
             char = table[cid + offset]

@@ -228,6 +228,7 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
 
 def _text_appearance(value: str, spot: FieldSpot, size: float, fonts: _Fonts) -> bytes:
     register_fonts()
+    value = value.replace("\t", " ")  # a tab pasted from a spreadsheet: no font draws one
     x1, y1, x2, y2 = spot.rect
     width, height = x2 - x1, y2 - y1
     pad = 2.0

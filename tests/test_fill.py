@@ -37,13 +37,13 @@ ANA_DATE = "3 de marzo de 2031"
 ANA_DOCTOR = "Dra. Begoña Núñez-Ibáñez"
 HOA_DOCTOR = "Bác sĩ Trần Văn Đức"
 ARAM = "Արամ Պետրոսյան"  # Armenian: beyond the form font, so drawn with the fallback font
-ANA_ANSWER = 'Dijo "pronto" (quizá)\nsegunda línea: ¿cuándo?'
+ANA_ANSWER = 'Dijo "pronto" (quizá)\nsegunda línea:\t¿cuándo?'  # a tab, as pasted from a sheet
 
 GOOD_CSV = (
     "id,patient_name,follow-up.date_given,staging-and-grading.stage,grade,diagnosis.tests_ct,"
     "diagnosis.care_team_doctor,diagnosis.q1\n"
     f"ana-01,{ANA},{ANA_DATE},2,not_known,x,{ANA_DOCTOR},\"Dijo \"\"pronto\"\" (quizá)\n"
-    "segunda línea: ¿cuándo?\"\n"
+    "segunda línea:\t¿cuándo?\"\n"
     f"hoa_02,{HOA},,4,1,,{HOA_DOCTOR},\n"
     "blank-03,,,,,,,\n"
     f"aram-04,{ARAM},,,,,,\n"

@@ -4,11 +4,11 @@ A viewer draws typed text with the form's default font (the /DA font), so that f
 embedded and must cover every letter a patient may type. Atkinson Hyperlegible, the body face,
 has no Vietnamese, so the form font is a subset of DejaVu Sans: Latin with every Vietnamese
 letter, Greek, Cyrillic and common punctuation, about 650 glyphs (47 kB compressed, once per
-PDF). It is a Type0 font, because a simple font can address only 256 characters, and each
-character has its own code (CID), so its ToUnicode map tells a viewer which code to write for
-each character typed. Its name carries no subset tag (`ABCDEF+`), although it is a subset: a
-tag tells a viewer to use the font only for text already in the file, and this font exists to
-draw new text.
+PDF). It is a Type0 font, because a simple font can address only 256 characters. A viewer finds
+the code of a typed letter in its ToUnicode map, or in the font's own Unicode cmap, since a
+letter's code is its glyph number. Its name carries no subset tag (`ABCDEF+`), although it is a
+subset: a tag tells a viewer to use the font only for text already in the file, and this font
+exists to draw new text.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pypdf.generic import (
     NumberObject,
     TextStringObject,
 )
+from reportlab.pdfbase.ttfonts import TTFontMaker
 
 from .pdfupdate import Raw, Update, stream_bytes
 from .styles import _FONT_FILES, FALLBACK, FONTS_DIR, register_fonts
@@ -49,11 +50,11 @@ CHARACTERS = (
 
 @dataclass(frozen=True)
 class FormFont:
-    """The subset file and the code (CID) of each character in it."""
+    """The subset file and the glyph of each character in it (its code, as CIDs are glyph
+    numbers)."""
 
     file: bytes                 # a TrueType file holding only the glyphs of `codes`
-    codes: dict[str, int]       # character -> CID
-    cid_to_gid: bytes           # glyph number of each CID, two bytes each (PDF 9.7.4.2)
+    codes: dict[str, int]       # character -> glyph number, which is also its CID
 
     def covers(self, char: str) -> bool:
         return char in self.codes
@@ -69,26 +70,31 @@ def form_font() -> FormFont:
     face = dejavu_face()
     chars = [code for first, last in CHARACTERS for code in range(first, last + 1)
              if code in face.charToGlyph]
-    data = face.makeSubset(chars)
-    glyphs = _subset_glyphs(data)   # glyph number of chars[i], read back from the subset
-    return FormFont(file=data,
-                    codes={chr(code): cid for cid, code in enumerate(chars, start=1)},
-                    cid_to_gid=struct.pack(f">{len(chars) + 1}H", 0, *glyphs))
+    tables = _tables(face.makeSubset(chars))
+    glyphs = dict(zip(chars, _format6_glyphs(tables["cmap"])))
+    # ReportLab's subset maps codes 0, 1, 2... to glyphs, for its own one-byte fonts; a viewer
+    # that looks up typed letters in the font itself needs Unicode there instead.
+    tables["cmap"] = _unicode_cmap(glyphs)
+    maker = TTFontMaker()
+    for tag, data in tables.items():
+        maker.add(tag, data)
+    return FormFont(file=maker.makeStream(),
+                    codes={chr(code): glyph for code, glyph in glyphs.items()})
 
 
 def write_form_font(update: Update) -> IndirectObject:
     """Add the form font to the update; returns a reference to its font dictionary."""
-    font = form_font()
-    return write_type0(update, "DejaVuSans", _compressed_subset(), len(font.file),
-                       {cid: char for char, cid in font.codes.items()}, font.cid_to_gid)
+    shows: dict[int, str] = {}
+    for char, glyph in form_font().codes.items():
+        shows.setdefault(glyph, char)   # a glyph shared (space, no-break space) reads as the first
+    return write_type0(update, "DejaVuSans", _compressed_subset(), len(form_font().file), shows)
 
 
 def write_type0(update: Update, name: str, compressed_file: bytes, length: int,
-                chars: dict[int, str], cid_to_gid: bytes | None = None,
-                ref: IndirectObject | None = None) -> IndirectObject:
+                chars: dict[int, str], ref: IndirectObject | None = None) -> IndirectObject:
     """Add a Type0 font (Identity-H) over an embedded DejaVu Sans file, compressed with
-    Flate; `chars` gives the character each CID shows. Without `cid_to_gid`, CIDs are the
-    file's own glyph numbers. `ref` is an object number reserved for the font earlier."""
+    Flate, whose CIDs are the file's glyph numbers; `chars` gives the character each CID
+    shows. `ref` is an object number reserved for the font earlier."""
     face = dejavu_face()
     add = update.add
     file = add(Raw(stream=True, data=stream_bytes(DictionaryObject({
@@ -110,9 +116,7 @@ def write_type0(update: Update, name: str, compressed_file: bytes, length: int,
             NameObject("/Ordering"): TextStringObject("Identity"),
             NameObject("/Supplement"): NumberObject(0)}),
         NameObject("/FontDescriptor"): add(font_descriptor(face, name, 4, file)),  # 4: symbolic
-        NameObject("/CIDToGIDMap"): NameObject("/Identity") if cid_to_gid is None else add(
-            Raw(stream=True, data=stream_bytes(DictionaryObject({
-                NameObject("/Filter"): NameObject("/FlateDecode")}), zlib.compress(cid_to_gid)))),
+        NameObject("/CIDToGIDMap"): NameObject("/Identity"),
         NameObject("/W"): widths})
     font = DictionaryObject({
         NameObject("/Type"): NameObject("/Font"),
@@ -164,20 +168,45 @@ def _blocks(lines: list[str], size: int = 100) -> list[list[str]]:
     return [lines[i:i + size] for i in range(0, len(lines), size)]
 
 
-def _subset_glyphs(data: bytes) -> list[int]:
-    """The glyph numbers in a subset made by ReportLab, whose only cmap (a format 6 table)
-    maps code i to the glyph of the i-th character asked for."""
-    (tables,) = struct.unpack_from(">H", data, 4)
-    for index in range(tables):
-        tag, _, offset, _ = struct.unpack_from(">4sIII", data, 12 + 16 * index)
-        if tag == b"cmap":
-            (subtable,) = struct.unpack_from(">I", data, offset + 4 + 4)
-            start = offset + subtable
-            fmt, _, _, first, count = struct.unpack_from(">5H", data, start)
-            if fmt != 6 or first != 0:
-                break
-            return list(struct.unpack_from(f">{count}H", data, start + 10))
-    raise ValueError("the font subset has no format 6 cmap")
+def _tables(font: bytes) -> dict[str, bytes]:
+    """The tables of a TrueType file, by tag."""
+    (count,) = struct.unpack_from(">H", font, 4)
+    tables = {}
+    for index in range(count):
+        tag, _, offset, length = struct.unpack_from(">4sIII", font, 12 + 16 * index)
+        tables[tag.decode("latin-1")] = font[offset:offset + length]
+    return tables
+
+
+def _format6_glyphs(cmap: bytes) -> list[int]:
+    """The glyphs of a cmap table whose first subtable is format 6, from code 0 up."""
+    (offset,) = struct.unpack_from(">I", cmap, 8)
+    fmt, _, _, first, count = struct.unpack_from(">5H", cmap, offset)
+    if fmt != 6 or first != 0:
+        raise ValueError("the font subset's cmap is not the format 6 table ReportLab writes")
+    return list(struct.unpack_from(f">{count}H", cmap, offset + 10))
+
+
+def _unicode_cmap(glyphs: dict[int, int]) -> bytes:
+    """A cmap table with one subtable, Windows Unicode BMP (3, 1) in format 4: a segment per
+    run of code points whose glyphs are consecutive too (OpenType spec, 'cmap' format 4)."""
+    segments: list[list[int]] = []   # [first code, last code, glyph - code (mod 2**16)]
+    for code in sorted(glyphs):
+        delta = (glyphs[code] - code) % 0x10000
+        if segments and segments[-1][1] == code - 1 and segments[-1][2] == delta:
+            segments[-1][1] = code
+        else:
+            segments.append([code, code, delta])
+    segments.append([0xFFFF, 0xFFFF, 1])   # the closing segment every format 4 table has
+    count = len(segments)
+    power = 1 << (count.bit_length() - 1)   # the largest power of two <= count
+    subtable = struct.pack(
+        f">7H{count}HH{count}H{count}H{count}H",
+        4, 16 + 8 * count, 0, 2 * count, 2 * power, power.bit_length() - 1,
+        2 * count - 2 * power,
+        *(last for _, last, _ in segments), 0, *(first for first, _, _ in segments),
+        *(delta for _, _, delta in segments), *(0 for _ in segments))
+    return struct.pack(">HHHHI", 0, 1, 3, 1, 12) + subtable
 
 
 @cache

@@ -3,7 +3,8 @@
 Read from the built packets and checked with fontTools, which reads the embedded font file
 independently of how the project wrote it: the /DA font is embedded and can both encode (its
 ToUnicode map) and draw (a real glyph in the file) every letter of typed Spanish and Vietnamese
-names; its advance widths are DejaVu Sans's own; and, rendered by pdfium, every letter looks
+names; the font's own Unicode cmap agrees with ToUnicode; its advance widths are DejaVu Sans's
+own; and, rendered by pdfium, every letter looks
 exactly like the same letter drawn by ReportLab with DejaVu Sans. Finally pdfium itself types
 text into a field, as a patient would, and draws it with the embedded font.
 """
@@ -113,6 +114,18 @@ def test_each_code_stands_for_one_character(built):
     code (fonts may give two characters one glyph), one of them could not be typed."""
     table = to_unicode(da_font(packet(built)))
     assert len(set(table.values())) == len(table)
+
+
+def test_the_fonts_own_cmap_gives_each_letters_code(built):
+    """A viewer may look a typed letter up in the embedded font itself: its Unicode cmap must
+    lead to the glyph of the code that ToUnicode reads back as that letter."""
+    font = da_font(packet(built))
+    file = embedded(font)
+    cmap, order, gid = file.getBestCmap(), file.getGlyphOrder(), glyph_of(font)
+    table = to_unicode(font)
+    assert {char for char in VIETNAMESE + SPANISH} <= set(table.values())
+    for cid, char in table.items():
+        assert cmap.get(ord(char)) == order[gid(cid)], f"{char!r}: cmap and ToUnicode disagree"
 
 
 def test_form_font_widths_are_dejavu_sans_widths(built):

@@ -1,4 +1,4 @@
-"""The font of the text in form fields: what a patient types in a viewer, and pre-filled values.
+"""DejaVu Sans -> the embedded font of form-field text: what a patient types, and pre-filled values.
 
 A viewer draws typed text with the form's default font (the /DA font), so that font must be
 embedded and must cover every letter a patient may type. Atkinson Hyperlegible, the body face,

@@ -16,8 +16,11 @@ import io
 import re
 from pathlib import Path
 
+import pikepdf
 import pypdf
+import pypdfium2 as pdfium
 import pytest
+from fontTools import ttLib
 from pypdf.generic import ContentStream
 
 try:  # tests/ as a plain folder on sys.path, or as a package
@@ -25,8 +28,6 @@ try:  # tests/ as a plain folder on sys.path, or as a package
 except ImportError:  # pragma: no cover
     from tests.conftest import ROOT
 
-ttLib = pytest.importorskip("fontTools.ttLib", reason="fontTools (a test dependency) is needed")
-pikepdf = pytest.importorskip("pikepdf", reason="pikepdf (a test dependency) is needed")
 
 DEJAVU = ROOT / "assets" / "fonts" / "DejaVuSans.ttf"
 SPANISH = "Begoña Núñez-Ibáñez, ¿cuándo? ¡Sí! Güemes Çà"
@@ -149,7 +150,6 @@ def test_form_font_widths_are_dejavu_sans_widths(built):
 def test_form_font_letters_look_like_dejavu_sans(built, tmp_path):
     """Every letter drawn with the embedded form font, rendered by pdfium, has the same pixels
     as the same letter drawn by ReportLab with DejaVu Sans."""
-    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (a test dependency) is needed")
     from PIL import ImageChops
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -204,7 +204,6 @@ def test_form_font_letters_look_like_dejavu_sans(built, tmp_path):
 def type_into_first_text_field(path: Path, text: str) -> bytes:
     """Focus the first text field on page 1 and type `text`, with pdfium's own form filler
     (as in a Chromium-based viewer); returns the document pdfium then saves."""
-    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (a test dependency) is needed")
     raw = pdfium.raw
     document = pdfium.PdfDocument(str(path))
     try:

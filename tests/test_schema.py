@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
 from layouts.schema import SCHEMA_PATH, schema_text
-
-jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is needed to apply the schema")
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,16 +25,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
 from conftest import ROOT, run_cli
-
-try:
-    import pypdfium2 as pdfium
-except ImportError:  # pragma: no cover - depends on the environment
-    pytest.skip("pypdfium2 is not installed, so no page can be rendered to compare with the "
-                "references (pip install pypdfium2, a test dependency)", allow_module_level=True)
 
 REFERENCE_DIR = ROOT / "tests" / "reference"
 OUTPUT_DIR = ROOT / "tests" / "output"

@@ -6,7 +6,8 @@ names are `<topic>.<field>`, unique, the same in a second build in another proce
 manifest; field types (multi-line and single-line text, check boxes, one radio group each for
 stage and grade with the YAML's options as export values); a tooltip on every field equal to
 its question or label; every widget rectangle lying on its printed line, box or circle (as drawn
-by the page's content stream); tab order equal to reading order; blank widgets that print
+by the page's content stream); tab order equal to reading order, and pdfium's Tab key walking
+the fields in that order; blank widgets that print
 nothing (empty appearances, no borders or backgrounds, identical pixels with and without form
 drawing in pdfium); embedded form fonts; and document metadata (title, author, subject, /Lang,
 DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never from the code.
@@ -14,6 +15,7 @@ DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never 
 
 from __future__ import annotations
 
+import ctypes
 import json
 import re
 import unicodedata
@@ -435,6 +437,65 @@ def test_tab_order_is_reading_order(built, lang, edition):
                     assert y_b <= y_a + ROW_TOLERANCE, f"{where}, which is higher on the page"
                     if abs(y_b - y_a) <= ROW_TOLERANCE:
                         assert x_b > x_a, f"{where}, which is left of it on the same row"
+
+
+def _pdfium_field_name(document, annotation) -> str:
+    import pypdfium2.raw as raw
+
+    size = raw.FPDFAnnot_GetFormFieldName(document.formenv, annotation, None, 0)
+    buffer = ctypes.create_string_buffer(size)
+    raw.FPDFAnnot_GetFormFieldName(document.formenv, annotation,
+                                   ctypes.cast(buffer, ctypes.POINTER(raw.FPDF_WCHAR)), size)
+    return buffer.raw[:size - 2].decode("utf-16-le")
+
+
+def _collapsed(names: list[str]) -> list[str]:
+    """Names with repeats in a row folded into one (the choices of one radio group)."""
+    return [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
+
+
+def test_the_tab_key_in_pdfium_walks_the_fields_in_reading_order(built):
+    """Pressed in pdfium's form filler (as in a Chromium-based viewer), Tab moves from field
+    to field in the order the page is read."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    path = pdf_path(built, LANGS[0], "standard", "packet")
+    document = pdfium.PdfDocument(str(path))
+    try:
+        document.init_forms()
+        for number, widgets in page_widgets(path):
+            names = _collapsed([full_name(w) for w in widgets])
+            if len(names) < 2:
+                continue
+            page = document[number - 1]
+            first = raw.FPDFPage_GetAnnot(page, 0)
+            assert raw.FORM_SetFocusedAnnot(document.formenv, first)
+            walked = [_pdfium_field_name(document, first)]
+            raw.FPDFPage_CloseAnnot(first)
+            for _ in range(len(widgets)):
+                raw.FORM_OnKeyDown(document.formenv, page, 0x09, 0)  # the Tab key
+                focused, where = raw.FPDF_ANNOTATION(), ctypes.c_int()
+                assert raw.FORM_GetFocusedAnnot(document.formenv, ctypes.byref(where),
+                                                ctypes.byref(focused))
+                walked.append(_pdfium_field_name(document, focused))
+                raw.FPDFPage_CloseAnnot(focused)
+            raw.FORM_ForceToKillFocus(document.formenv)
+            page.close()
+            walked = _collapsed(walked)[:len(names)]
+            assert sorted(walked) == sorted(names), f"page {number}: Tab missed a field"
+            # Each field's place: its first widget (a radio group's first choice).
+            top_left = {}
+            for widget in widgets:
+                top_left.setdefault(full_name(widget), (rect(widget)[1], rect(widget)[0]))
+            for a, b in zip(walked, walked[1:]):
+                (y_a, x_a), (y_b, x_b) = top_left[a], top_left[b]
+                where = f"page {number}: Tab goes from {a} to {b}"
+                assert y_b <= y_a + ROW_TOLERANCE, f"{where}, which is higher on the page"
+                if abs(y_b - y_a) <= ROW_TOLERANCE:
+                    assert x_b > x_a, f"{where}, which is left of it on the same row"
+    finally:
+        document.close()
 
 
 # ---- a blank prints as before ------------------------------------------------------------------

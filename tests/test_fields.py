@@ -7,10 +7,9 @@ manifest; field types (multi-line and single-line text, check boxes, one radio g
 stage and grade with the YAML's options as export values); a tooltip on every field equal to
 its question or label; every widget rectangle lying on its printed line, box or circle (as drawn
 by the page's content stream); tab order equal to reading order, and pdfium's Tab key walking
-the fields in that order; blank widgets that print
-nothing (empty appearances, no borders or backgrounds, identical pixels with and without form
-drawing in pdfium); embedded form fonts; and document metadata (title, author, subject, /Lang,
-DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never from the code.
+the fields in that order; blank widgets that print nothing (empty appearances, no borders or
+backgrounds, identical pixels with and without form drawing in pdfium); embedded form fonts;
+and document metadata (title, author, subject, /Lang, DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never from the code.
 """
 
 from __future__ import annotations

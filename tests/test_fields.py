@@ -8,8 +8,10 @@ stage and grade with the YAML's options as export values); a tooltip on every fi
 its question or label; every widget rectangle lying on its printed line, box or circle (as drawn
 by the page's content stream); tab order equal to reading order, and pdfium's Tab key walking
 the fields in that order; blank widgets that print nothing (empty appearances, no borders or
-backgrounds, identical pixels with and without form drawing in pdfium); embedded form fonts;
-and document metadata (title, author, subject, /Lang, DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never from the code.
+backgrounds, identical pixels with and without form drawing in pdfium); clicks in pdfium
+choosing one stage at a time and ticking boxes; embedded form fonts; and document metadata
+(title, author, subject, /Lang, DisplayDocTitle). Expectations come from DESIGN.md, issue 3
+and the YAML, never from the code.
 """
 
 from __future__ import annotations
@@ -495,6 +497,66 @@ def test_the_tab_key_in_pdfium_walks_the_fields_in_reading_order(built):
                     assert x_b > x_a, f"{where}, which is left of it on the same row"
     finally:
         document.close()
+
+
+def _click_in_pdfium(path: Path, clicks: list[tuple[int, tuple]]) -> pypdf.PdfReader:
+    """Click the middle of each (page number, rectangle) in pdfium's form filler, as a patient
+    would with a mouse; returns the document pdfium then saves."""
+    import io
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        document.init_forms()
+        pages = {}
+        for number, (x1, y1, x2, y2) in clicks:
+            page = pages.setdefault(number, document[number - 1])
+            x, y = (x1 + x2) / 2, (y1 + y2) / 2
+            raw.FORM_OnMouseMove(document.formenv, page, 0, x, y)
+            raw.FORM_OnLButtonDown(document.formenv, page, 0, x, y)
+            raw.FORM_OnLButtonUp(document.formenv, page, 0, x, y)
+        raw.FORM_ForceToKillFocus(document.formenv)
+        out = io.BytesIO()
+        document.save(out)
+        for page in pages.values():
+            page.close()
+    finally:
+        document.close()
+    return pypdf.PdfReader(io.BytesIO(out.getvalue()))
+
+
+def _widgets_named(path: Path, name: str) -> list[tuple[int, object]]:
+    return [(number, widget) for number, widgets in page_widgets(path) for widget in widgets
+            if full_name(widget) == name]
+
+
+@pytest.mark.parametrize("clicked, chosen", [((1,), 1), ((1, 2), 2), ((2, 2), 2)],
+                         ids=["one", "another", "the same twice"])
+def test_a_click_in_pdfium_leaves_one_stage_chosen(built, clicked, chosen):
+    """Stage accepts one choice: a second choice replaces the first, and clicking the chosen
+    one again does not clear it (issue 3)."""
+    path = pdf_path(built, LANGS[0], "standard", "packet")
+    choices = _widgets_named(path, "staging-and-grading.stage")
+    assert len(choices) >= 3
+    saved = _click_in_pdfium(path, [(choices[i][0], rect(choices[i][1])) for i in clicked])
+    states = [str(widget.get_object().get("/AS")) for page in saved.pages
+              for widget in page.get("/Annots", ())
+              if full_name(widget.get_object()) == "staging-and-grading.stage"]
+    on = [i for i, state in enumerate(states) if state != "/Off"]
+    assert on == [chosen], f"chosen after clicks {clicked}: {states}"
+    value = saved.get_fields()["staging-and-grading.stage"].get("/V")
+    assert value == states[chosen]
+
+
+@pytest.mark.parametrize("clicks, ticked", [(1, True), (2, False)], ids=["once", "twice"])
+def test_a_click_in_pdfium_ticks_a_box_and_a_second_clears_it(built, clicks, ticked):
+    path = pdf_path(built, LANGS[0], "standard", "packet")
+    (number, box), = _widgets_named(path, "diagnosis.tests_ct")
+    saved = _click_in_pdfium(path, [(number, rect(box))] * clicks)
+    value = saved.get_fields()["diagnosis.tests_ct"].get("/V")
+    assert (value not in (None, "/Off")) == ticked, value
 
 
 # ---- a blank prints as before ------------------------------------------------------------------

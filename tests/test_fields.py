@@ -17,6 +17,7 @@ and the YAML, never from the code.
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import re
 import unicodedata
@@ -24,6 +25,8 @@ from functools import cache
 from pathlib import Path
 
 import pypdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
 import pytest
 import yaml
 from pypdf.generic import BooleanObject, ContentStream, StreamObject
@@ -441,8 +444,6 @@ def test_tab_order_is_reading_order(built, lang, edition):
 
 
 def _pdfium_field_name(document, annotation) -> str:
-    import pypdfium2.raw as raw
-
     size = raw.FPDFAnnot_GetFormFieldName(document.formenv, annotation, None, 0)
     buffer = ctypes.create_string_buffer(size)
     raw.FPDFAnnot_GetFormFieldName(document.formenv, annotation,
@@ -458,9 +459,6 @@ def _collapsed(names: list[str]) -> list[str]:
 def test_the_tab_key_in_pdfium_walks_the_fields_in_reading_order(built):
     """Pressed in pdfium's form filler (as in a Chromium-based viewer), Tab moves from field
     to field in the order the page is read."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
     path = pdf_path(built, LANGS[0], "standard", "packet")
     document = pdfium.PdfDocument(str(path))
     try:
@@ -502,11 +500,6 @@ def test_the_tab_key_in_pdfium_walks_the_fields_in_reading_order(built):
 def _click_in_pdfium(path: Path, clicks: list[tuple[int, tuple]]) -> pypdf.PdfReader:
     """Click the middle of each (page number, rectangle) in pdfium's form filler, as a patient
     would with a mouse; returns the document pdfium then saves."""
-    import io
-
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
-
     document = pdfium.PdfDocument(str(path))
     try:
         document.init_forms()
@@ -594,7 +587,6 @@ def test_blank_widgets_draw_nothing_and_have_no_border_or_background(built, lang
 
 @pytest.mark.parametrize("lang, edition", CASES)
 def test_pdfium_draws_the_same_pixels_with_and_without_forms(built, lang, edition):
-    import pypdfium2 as pdfium
     from PIL import ImageChops
 
     for name in FILES:

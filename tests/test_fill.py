@@ -20,7 +20,9 @@ import math
 from functools import cache
 from pathlib import Path
 
+import pikepdf
 import pypdf
+import pypdfium2 as pdfium
 import pytest
 
 try:  # tests/ as a plain folder on sys.path, or as a package
@@ -173,7 +175,6 @@ def values(path: Path) -> dict[str, object]:
 
 def render(path: Path, number: int):
     """Page `number` drawn by pdfium with form fields: (RGB image, page height in points)."""
-    import pypdfium2 as pdfium
     document = pdfium.PdfDocument(str(path))
     try:
         document.init_forms()
@@ -208,8 +209,6 @@ def manifest(out: Path) -> dict:
 
 def assert_sound(path: Path) -> None:
     """pikepdf's syntax check finds nothing; pypdf reads every object it needs strictly."""
-    import pikepdf
-
     with pikepdf.open(path) as pdf:
         assert pdf.check_pdf_syntax() == [], path
     strict = pypdf.PdfReader(path, strict=True)

@@ -64,6 +64,13 @@ def built(tmp_path_factory) -> Path:
     return out
 
 
+def built_pdf(built: Path, lang: str, paper: str, edition: str, name: str) -> Path:
+    """One PDF of the `built` output, by the layout DESIGN.md gives `make_pdfs.py`."""
+    path = built / lang / paper / edition / f"{name}.pdf"
+    assert path.is_file(), f"{path} was not built"
+    return path
+
+
 @pytest.fixture
 def content(tmp_path) -> Path:
     """A private copy of the shipped content that a test may break."""

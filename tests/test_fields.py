@@ -32,10 +32,10 @@ import yaml
 from pypdf.generic import BooleanObject, ContentStream, StreamObject
 
 try:  # tests/ as a plain folder on sys.path, or as a package
-    from conftest import full_name, run_cli
+    from conftest import built_pdf, full_name, run_cli
     from pdf_measure import PageDrawing, measure_page
 except ImportError:  # pragma: no cover
-    from tests.conftest import run_cli
+    from tests.conftest import built_pdf, full_name, run_cli
     from tests.pdf_measure import PageDrawing, measure_page
 
 HANDOUTS = Path(__file__).resolve().parent.parent / "handouts"
@@ -138,9 +138,7 @@ def expectation(lang: str, topic: str, short: str):
 # ---- the PDFs ----------------------------------------------------------------------------------
 
 def pdf_path(built: Path, lang: str, edition: str, name: str) -> Path:
-    path = built / lang / PAPER / edition / f"{name}.pdf"
-    assert path.is_file(), f"{path} was not built"
-    return path
+    return built_pdf(built, lang, PAPER, edition, name)
 
 
 @cache

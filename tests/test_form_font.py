@@ -24,9 +24,9 @@ from fontTools import ttLib
 from pypdf.generic import ContentStream
 
 try:  # tests/ as a plain folder on sys.path, or as a package
-    from conftest import ROOT
+    from conftest import ROOT, built_pdf
 except ImportError:  # pragma: no cover
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, built_pdf
 
 
 DEJAVU = ROOT / "assets" / "fonts" / "DejaVuSans.ttf"
@@ -35,9 +35,7 @@ VIETNAMESE = "Nguyễn Thị Hoa, Trần Văn Đức, Phạm Quỳnh Ưng, Lê �
 
 
 def packet(built: Path) -> Path:
-    path = built / "en" / "letter" / "standard" / "packet.pdf"
-    assert path.is_file(), f"{path} was not built"
-    return path
+    return built_pdf(built, "en", "letter", "standard", "packet")
 
 
 def da_name(path: Path) -> str:

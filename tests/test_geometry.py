@@ -20,8 +20,10 @@ import pytest
 import yaml
 
 try:  # tests/ as a plain folder on sys.path, or as a package
+    from conftest import built_pdf
     from pdf_measure import MM, PageDrawing, contrast, measure_page
 except ImportError:  # pragma: no cover
+    from tests.conftest import built_pdf
     from tests.pdf_measure import MM, PageDrawing, contrast, measure_page
 
 HANDOUTS = Path(__file__).resolve().parent.parent / "handouts"
@@ -61,9 +63,7 @@ def _drawings(path: str) -> tuple[PageDrawing, ...]:
 
 
 def pdf_path(built: Path, edition: str, topic: str, paper: str = "letter") -> str:
-    path = built / "en" / paper / edition / f"{topic}.pdf"
-    assert path.is_file(), f"{path} was not built"
-    return str(path)
+    return str(built_pdf(built, "en", paper, edition, topic))
 
 
 def drawings(built, edition, topic, paper="letter") -> tuple[PageDrawing, ...]:

@@ -21,6 +21,11 @@ import pypdf
 import pytest
 import yaml
 
+try:  # tests/ as a plain folder on sys.path, or as a package
+    from conftest import built_pdf
+except ImportError:  # pragma: no cover
+    from tests.conftest import built_pdf
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "handouts"
 TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")  # DESIGN.md order
@@ -65,9 +70,7 @@ def _page_texts(path: str) -> tuple[str, ...]:
 
 
 def pdf(built: Path, edition: str, name: str, paper: str = "letter") -> str:
-    path = built / "en" / paper / edition / f"{name}.pdf"
-    assert path.is_file(), f"{path} was not built"
-    return str(path)
+    return str(built_pdf(built, "en", paper, edition, name))
 
 
 def page_texts(built, edition, name, paper="letter") -> tuple[str, ...]:

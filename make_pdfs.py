@@ -65,7 +65,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(argv)  # argparse exits with 2 on a usage error
     from layouts.build import Options, UsageError, build
-    from layouts.errors import BuildFailure
+    from layouts.content.errors import BuildFailure
 
     once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
     options = Options(src=args.src, out=args.out, topics=once(args.topic),

@@ -125,7 +125,7 @@ def handout_paragraphs(handout, words, phrases, clinic) -> list[tuple[str, str]]
 
 def block_paragraphs(block, phrases) -> list[tuple[str, str]]:
     """The paragraphs of one section block; blanks, tick boxes, choices and logs have none."""
-    from layouts import model
+    from layouts.content import model
 
     if isinstance(block, model.Paragraph):
         return [("body", block.text)]
@@ -146,9 +146,9 @@ def make_job(path: Path) -> dict:
     from reportlab import rl_config, rl_settings
 
     from layouts.build import load
-    from layouts.errors import Problems
-    from layouts.styles import EDITIONS, FONTS_DIR, styles_for
-    from layouts.terms import terms_used
+    from layouts.content.errors import Problems
+    from layouts.content.terms import terms_used
+    from layouts.pdf.styles import EDITIONS, FONTS_DIR, styles_for
 
     problems = Problems()
     content = load(ROOT / "handouts", (LANG,), problems)

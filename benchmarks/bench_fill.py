@@ -106,10 +106,10 @@ def scratch_seconds_per_packet(count: int) -> float:
     """Render and fill a packet from nothing, `count` times, in this (warm) process."""
     sys.path.insert(0, str(ROOT))
     from layouts.build import _make_pdf, load
-    from layouts.errors import Problems
-    from layouts.fill import BlankPacket
-    from layouts.render import Job
-    from layouts.terms import terms_used
+    from layouts.content.errors import Problems
+    from layouts.content.terms import terms_used
+    from layouts.fill.fill import BlankPacket
+    from layouts.pdf.render import Job
 
     content = load(ROOT / "handouts", ("en",), Problems())
     language = content.languages["en"]

@@ -8,29 +8,30 @@ killed run leaves every earlier PDF as it was.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
-import fcntl
-import hashlib
-import json
-import os
 import re
-import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportlab.platypus.doctemplate import LayoutError
 
-from . import model
-from .assets import find_image
-from .errors import BuildFailure, Problem, Problems, did_you_mean
-from .markup import describe, plain, unprintable
-from .source import Text, read_yaml
+from .content import model
+from .content.assets import find_image
+from .content.errors import BuildFailure, Problem, Problems, did_you_mean
+from .content.model import plain
+from .content.source import Text, read_yaml
+from .pdf.markup import describe, unprintable
+from .write import (
+    locked,
+    remove_stale_temporaries,
+    terminate_cleanly,
+    write_all,
+    write_manifest,
+)
 
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 _SPECIAL_FILES = ("phrases", "glossary")
-TEMP_PREFIX = ".partial-"
 
 
 class UsageError(Exception):
@@ -156,7 +157,7 @@ def check_reviews(content: model.Content, today: datetime.date, problems: Proble
 
 def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:
     """Reading-level warnings for every handout; returns (lang, topic) -> figures."""
-    from .readability import allowed_words, check_handout
+    from .content.readability import allowed_words, check_handout
 
     figures = {}
     for lang, language in content.languages.items():
@@ -216,8 +217,8 @@ def _too_tall(outcome: Outcome, jobs: list, error: Exception) -> Outcome:
 
 def plan(content: model.Content, options: Options, logo, reading: dict) -> list:
     """Every PDF the run will make: (relative path, manifest metadata, render job)."""
-    from .render import Job
-    from .terms import terms_used
+    from .content.terms import terms_used
+    from .pdf.render import Job
 
     planned = []
     for lang, language in content.languages.items():
@@ -243,7 +244,7 @@ def plan(content: model.Content, options: Options, logo, reading: dict) -> list:
 
 def check_overflows(clinic: model.Clinic, jobs: list, problems: Problems) -> None:
     """Clinic text too long for its place in the header or footer is worth a warning."""
-    from .render import overflows
+    from .pdf.render import overflows
 
     overflowed = set().union(*(overflows(job) for job in jobs))
     for value, what in ((clinic.name, "name"), (clinic.phone, "phone"),
@@ -270,7 +271,7 @@ def _make_pdfs(jobs: list, processes: int) -> list:
 
     # Largest jobs first, so a packet does not start last.
     order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].handouts))
-    with _terminate_cleanly():
+    with terminate_cleanly():
         done = dict(zip(order, run_in_workers(_make_pdf, [jobs[i] for i in order],
                                               min(processes, len(jobs)))))
     return [done[i] for i in range(len(jobs))]
@@ -279,8 +280,8 @@ def _make_pdfs(jobs: list, processes: int) -> list:
 def _make_pdf(job):
     """Render one PDF and lay its form fields over the blanks."""
     # ReportLab and pypdf are only imported when there is work for them.
-    from .fields import add_fields
-    from .render import render
+    from .pdf.fields import add_fields
+    from .pdf.render import render
 
     rendered = render(job)
     title = job.phrases.packet_title if job.packet else job.handouts[0].title
@@ -292,11 +293,11 @@ def _make_pdf(job):
 
 def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:
     """Fill the blank packet once per patient row, for one language, edition and paper."""
-    from .batch import Shard, fill_all
-    from .fill import BlankPacket
-    from .patients import field_catalog, read_patients
-    from .render import Job
-    from .terms import terms_used
+    from .content.terms import terms_used
+    from .fill.batch import Shard, fill_all
+    from .fill.fill import BlankPacket
+    from .fill.patients import field_catalog, read_patients
+    from .pdf.render import Job
 
     langs = options.langs or tuple(content.languages)
     editions = options.editions or ("standard",)
@@ -324,7 +325,7 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
     blank = BlankPacket(packet.pdf, list(packet.field_spots), edition)
     try:
         options.out.mkdir(parents=True, exist_ok=True)
-        with _locked(options.out), _terminate_cleanly():
+        with locked(options.out), terminate_cleanly():
             remove_stale_temporaries(options.out)
             written = fill_all(blank, rows, options.out / "filled", options.flatten,
                                options.jobs)
@@ -339,87 +340,3 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
             from e
     outcome.exit_code = 1 if problems.errors else 0
     return outcome
-
-
-def write_manifest(out: Path, entries: list[dict]) -> None:
-    entries.sort(key=lambda e: e["path"])
-    manifest = json.dumps({"files": entries}, indent=2, ensure_ascii=False) + "\n"
-    write_atomically(out / "manifest.json", manifest.encode("utf-8"))
-
-
-def write_all(out: Path, files, preview: bool = False) -> list[dict]:
-    """Write every PDF (and its preview) and the manifest atomically; return the entries."""
-    if preview:
-        from .preview import contact_sheet
-    entries = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with _locked(out), _terminate_cleanly():
-            remove_stale_temporaries(out)
-            for relative, meta, result in files:
-                target = out / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                write_atomically(target, result.pdf)
-                entry = {"path": relative, **meta, "pages": result.pages,
-                         "sha256": hashlib.sha256(result.pdf).hexdigest(),
-                         "fields": sorted({spot.name for spot in result.field_spots})}
-                if preview:
-                    sheet = relative.removesuffix(".pdf") + ".preview.png"
-                    write_atomically(out / sheet, contact_sheet(result.pdf))
-                    entry["preview"] = sheet
-                entries.append(entry)
-            write_manifest(out, entries)
-    except OSError as e:
-        raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); each "
-                           "earlier file is either as it was or complete and new") from e
-    return entries
-
-
-@contextlib.contextmanager
-def _locked(out: Path):
-    """Two builds into one folder take turns instead of interleaving their files."""
-    fd = os.open(out, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def _terminate_cleanly():
-    """Turn SIGTERM into an exception so temporary files are removed before exiting."""
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread: no signal handling there
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Replace target with data: readers see the old file or the whole new one, never half."""
-    temp = target.parent / f"{TEMP_PREFIX}{target.name}.{os.getpid()}.tmp"
-    try:
-        with open(temp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-
-
-def remove_stale_temporaries(out: Path) -> None:
-    """Remove what a run killed outright (SIGKILL, power cut) left between write and rename."""
-    for stale in out.rglob(f"{TEMP_PREFIX}*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()

@@ -30,7 +30,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from conftest import HANDOUTS, ROOT, locate, replace, run_cli
-from layouts.model import TEXT_LENGTH
+from layouts.content.model import TEXT_LENGTH
 from pdf_checks import check_pdfs_under
 
 DIAGNOSIS = "en/diagnosis.yaml"

@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 
 from conftest import HANDOUTS
 from layouts.build import Options, UsageError, build
-from layouts.errors import Problems
-from layouts.source import parse_yaml
+from layouts.content.errors import Problems
+from layouts.content.source import parse_yaml
 from pdf_checks import check_pdfs_under
 
 HANG_SECONDS = 20   # one example of a content check taking this long is a hang

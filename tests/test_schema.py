@@ -9,14 +9,14 @@ import jsonschema
 import pytest
 import yaml
 
-from layouts.schema import SCHEMA_PATH, schema_text
+from layouts.content.schema import SCHEMA_PATH, schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_committed_schema_matches_the_model():
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), (
-        "handouts/schema.json is stale: run `python -m layouts.schema` and commit it")
+        "handouts/schema.json is stale: run `python -m layouts.content.schema` and commit it")
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "handouts").rglob("*.yaml")),

@@ -108,9 +108,9 @@ def test_tagging_changes_nothing_on_paper(edition):
     import pypdfium2 as pdfium
 
     from layouts.build import load
-    from layouts.errors import Problems
-    from layouts.render import Job, render
-    from layouts.terms import terms_used
+    from layouts.content.errors import Problems
+    from layouts.content.terms import terms_used
+    from layouts.pdf.render import Job, render
 
     content = load(HANDOUTS, ("en",), Problems())
     language = content.languages["en"]

@@ -608,6 +608,15 @@ def _check_field_names(handout: Handout, problems: Problems) -> None:
         seen.setdefault(name, owner)
 
 
+BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+SPACE = re.compile(r"\s+")
+
+
+def plain(text: str) -> str:
+    """The text as a reader sees it: no stars, spaces folded."""
+    return SPACE.sub(" ", BOLD.sub(r"\1", text)).strip()
+
+
 def texts(obj):
     """Every piece of staff text in a model object, in reading order (for checks, glossary)."""
     if isinstance(obj, str):

@@ -6,8 +6,7 @@ import re
 import unicodedata
 from functools import cache
 
-from .markup import plain
-from .model import Glossary, Handout, Term, texts
+from .model import Glossary, Handout, Term, plain, texts
 
 
 def _plurals(form: str) -> list[str]:

@@ -13,9 +13,10 @@ from functools import cache
 
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
-from . import model
+from ..content import model
+from ..content.model import plain
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
-from .markup import plain, to_markup
+from .markup import to_markup
 from .pages import (
     FurnishedCanvas,
     Furniture,

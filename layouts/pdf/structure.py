@@ -20,8 +20,8 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from .pdfupdate import Raw, Update
 from .tags import Element, MarkedContent, Widget
+from .update import Raw, Update
 
 
 def _name(value: str) -> NameObject:

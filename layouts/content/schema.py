@@ -1,6 +1,7 @@
 """Model classes -> JSON Schema (handouts/schema.json), so editors can check and complete YAML.
 
-Run `python -m layouts.schema` after changing the model; a test fails while the file is stale.
+Run `python -m layouts.content.schema` after changing the model; a test fails while the file is
+stale.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from . import model
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "handouts" / "schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "handouts" / "schema.json"
 _PATTERNS = {"name": model._NAME.pattern, "option": model._OPTION.pattern,
              "asset": model._ASSET.pattern, "web": model._WEB.pattern}
 _FILES = (model.Clinic, model.Phrases, model.Glossary, model.Handout)
@@ -91,9 +92,9 @@ def make_schema() -> dict:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "patient-handouts content",
-        "description": "Generated from layouts/model.py by `python -m layouts.schema`; do not "
-                       "edit by hand. One schema for every content file: the clinic, phrases, "
-                       "glossary and handout files.",
+        "description": "Generated from layouts/content/model.py by "
+                       "`python -m layouts.content.schema`; do not edit by hand. One schema for "
+                       "every content file: the clinic, phrases, glossary and handout files.",
         "anyOf": [{"$ref": f"#/$defs/{cls.__name__}"} for cls in _FILES],
         "$defs": dict(sorted(defs.items())),
     }

@@ -20,13 +20,12 @@ from functools import cache
 from pathlib import Path
 
 from .errors import Problems
-from .markup import plain
-from .model import Glossary, Handout, Section, texts
+from .model import Glossary, Handout, Section, plain, texts
 
 GRADE_GOAL = 6.0
 SPANISH_EASE_GOAL = 80.0   # Fernández Huerta 80-90: "fácil", about sixth grade
 LONG_SENTENCE = 20
-WORD_LISTS = Path(__file__).resolve().parent.parent / "assets" / "wordlists"
+WORD_LISTS = Path(__file__).resolve().parents[2] / "assets" / "wordlists"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")

@@ -28,8 +28,8 @@ from pypdf.generic import (
 )
 from reportlab.pdfbase.ttfonts import TTFontMaker
 
-from .pdfupdate import Raw, Update, stream_bytes
 from .styles import _FONT_FILES, FALLBACK, FONTS_DIR, register_fonts
+from .update import Raw, Update, stream_bytes
 
 FORM_FONT = "/FormF"   # the form font's name in /AcroForm /DR and in every /DA
 

@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 BODY, BODY_BOLD = "Body", "Body-Bold"              # Atkinson Hyperlegible
 FALLBACK, FALLBACK_BOLD = "Fallback", "Fallback-Bold"  # DejaVu Sans, for what Body lacks
 _FONT_FILES = {

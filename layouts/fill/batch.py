@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..workers import run_in_workers
 from .fill import BlankPacket
 from .patients import PatientRow
-from .workers import run_in_workers
 
 CHUNK = 25  # rows per task: large enough to amortise the hand-off, small enough to balance
 
@@ -51,7 +51,7 @@ def _start(blank: BlankPacket, folder: Path, flatten: bool) -> None:
 
 
 def _fill_rows(rows: list[PatientRow]) -> list[tuple[str, str]]:
-    from .build import write_atomically
+    from ..write import write_atomically
 
     done = []
     for row in rows:

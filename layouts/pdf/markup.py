@@ -8,13 +8,11 @@ The only emphasis is our own `**bold**`.
 from __future__ import annotations
 
 import itertools
-import re
 import unicodedata
 from functools import cache
 
+from ..content.model import BOLD, SPACE
 from .styles import BODY, FALLBACK, font_characters
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 # Scripts that need shaping or right-to-left layout, which this tool does not do yet.
 _UNSUPPORTED_SCRIPTS = (
@@ -27,18 +25,12 @@ _UNSUPPORTED_SCRIPTS = (
     (0xFE70, 0xFEFF, "Arabic (right-to-left)"),
 )
 _INVISIBLE_OK = {0x200B, 0x200C, 0x200D, 0x00AD, 0xFEFF, 0x2060}
-_SPACE = re.compile(r"\s+")
-
-
-def plain(text: str) -> str:
-    """The text as a reader sees it: no stars, spaces folded."""
-    return _SPACE.sub(" ", _BOLD.sub(r"\1", text)).strip()
 
 
 def to_markup(text: str) -> str:
     """Turn staff text into safe paragraph markup."""
-    text = _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
-    parts = _BOLD.split(text)  # odd indexes are the bold runs
+    text = SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    parts = BOLD.split(text)  # odd indexes are the bold runs
     out = []
     for index, part in enumerate(parts):
         run = _font_runs(part)

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .blanks import FieldSpot
-from .errors import Problems, did_you_mean
-from .markup import unprintable
+from ..content.errors import Problems, did_you_mean
+from ..pdf.blanks import FieldSpot
+from ..pdf.markup import unprintable
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,80}\Z")
 _TICKED = {"x", "yes", "y", "true", "1", "checked", "\u2713", "\u2714"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import Problems
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 MAX_IMAGE_BYTES = 5_000_000
 MAX_PIXELS = 4096 * 4096
 

@@ -1,0 +1,103 @@
+"""Rendered files -> the output folder: atomic writes, the output lock, signals, the manifest.
+
+Each file is written under a temporary name and renamed over the old one, so a failed, stopped
+or killed run leaves every earlier file as it was; two runs into one folder take turns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import signal
+from pathlib import Path
+
+from .content.errors import BuildFailure
+
+TEMP_PREFIX = ".partial-"
+
+
+def write_manifest(out: Path, entries: list[dict]) -> None:
+    entries.sort(key=lambda e: e["path"])
+    manifest = json.dumps({"files": entries}, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(out / "manifest.json", manifest.encode("utf-8"))
+
+
+def write_all(out: Path, files, preview: bool = False) -> list[dict]:
+    """Write every PDF (and its preview) and the manifest atomically; return the entries."""
+    if preview:
+        from .pdf.preview import contact_sheet
+    entries = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with locked(out), terminate_cleanly():
+            remove_stale_temporaries(out)
+            for relative, meta, result in files:
+                target = out / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(target, result.pdf)
+                entry = {"path": relative, **meta, "pages": result.pages,
+                         "sha256": hashlib.sha256(result.pdf).hexdigest(),
+                         "fields": sorted({spot.name for spot in result.field_spots})}
+                if preview:
+                    sheet = relative.removesuffix(".pdf") + ".preview.png"
+                    write_atomically(out / sheet, contact_sheet(result.pdf))
+                    entry["preview"] = sheet
+                entries.append(entry)
+            write_manifest(out, entries)
+    except OSError as e:
+        raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); each "
+                           "earlier file is either as it was or complete and new") from e
+    return entries
+
+
+@contextlib.contextmanager
+def locked(out: Path):
+    """Two builds into one folder take turns instead of interleaving their files."""
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def terminate_cleanly():
+    """Turn SIGTERM into an exception so temporary files are removed before exiting."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: no signal handling there
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Replace target with data: readers see the old file or the whole new one, never half."""
+    temp = target.parent / f"{TEMP_PREFIX}{target.name}.{os.getpid()}.tmp"
+    try:
+        with open(temp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def remove_stale_temporaries(out: Path) -> None:
+    """Remove what a run killed outright (SIGKILL, power cut) left between write and rename."""
+    for stale in out.rglob(f"{TEMP_PREFIX}*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()

@@ -8,10 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from layouts.content.model import EDITIONS, PAPERS
+
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_BUILD = 0, 1, 2, 3
-TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
-EDITIONS = ("standard", "large-print")
-PAPERS = ("letter", "a4")
 
 
 def _date(text: str) -> datetime.date:
@@ -29,8 +28,15 @@ def parse_args(argv):
                         help="content folder (default: handouts)")
     parser.add_argument("--out", type=Path, default=Path("build"),
                         help="output folder (default: build)")
-    parser.add_argument("--topic", action="append", choices=TOPICS, default=[],
-                        help="build only this handout (repeatable)")
+    parser.add_argument("--clinic", type=Path, metavar="FILE",
+                        help="the clinic file (default: <src>/clinic.yaml); lets one content "
+                             "folder serve several sites")
+    parser.add_argument("--set", action="append", default=[], dest="sets", metavar="NAME",
+                        help="build only this set of handouts, such as pancreatic-net "
+                             "(repeatable)")
+    parser.add_argument("--topic", action="append", default=[], metavar="NAME",
+                        help="build only this topic, such as diagnosis (repeatable); a "
+                             "narrowed run never replaces a packet")
     parser.add_argument("--lang", action="append", default=[],
                         help="build only this language, such as en (repeatable)")
     parser.add_argument("--edition", action="append", choices=EDITIONS, default=[],
@@ -68,7 +74,8 @@ def main(argv=None) -> int:
     from layouts.content.errors import BuildFailure
 
     once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
-    options = Options(src=args.src, out=args.out, topics=once(args.topic),
+    options = Options(src=args.src, out=args.out, clinic=args.clinic, sets=once(args.sets),
+                      topics=once(args.topic),
                       langs=once(args.lang), editions=once(args.edition),
                       papers=once(args.paper), check=args.check, strict=args.strict,
                       fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard,

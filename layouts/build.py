@@ -1,26 +1,26 @@
-"""Content folder -> validated model -> rendered PDFs, written all-or-nothing with a manifest.
+"""Content folder -> every PDF of the selected sets, written all-or-nothing with a manifest.
 
-The pipeline is `source -> model -> render -> write`. Everything is read and checked before
-anything is written; with any content error the run writes nothing. PDFs are rendered in memory,
-then each file is written under a temporary name and renamed over the old one, so a failed or
-killed run leaves every earlier PDF as it was.
+A straight list of stages: find and load the content, check it, plan the outputs, render them,
+write them. Everything is read and checked before anything is written; with any content error
+the run writes nothing. Writing, locking and signals live in write.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportlab.platypus.doctemplate import LayoutError
 
-from .content import model
+from . import document as doc
+from .content import library, model
 from .content.assets import find_image
 from .content.errors import BuildFailure, Problem, Problems, did_you_mean
+from .content.library import UsageError
 from .content.model import plain
-from .content.source import Text, read_yaml
+from .content.source import Text
 from .pdf.markup import describe, unprintable
 from .write import (
     locked,
@@ -30,18 +30,15 @@ from .write import (
     write_manifest,
 )
 
-_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
-_SPECIAL_FILES = ("phrases", "glossary")
-
-
-class UsageError(Exception):
-    """The command was asked for something that does not exist (exit 2)."""
+__all__ = ["Options", "Outcome", "UsageError", "build"]
 
 
 @dataclass(frozen=True)
 class Options:
     src: Path = Path("handouts")
     out: Path = Path("build")
+    clinic: Path | None = None    # the clinic file; None means <src>/clinic.yaml
+    sets: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     editions: tuple[str, ...] = ()
@@ -55,6 +52,19 @@ class Options:
     jobs: int = 1                 # processes for rendering and filling
     shard: str | None = None      # "K/N"
 
+    @property
+    def clinic_file(self) -> Path:
+        return self.clinic or self.src / "clinic.yaml"
+
+    @property
+    def assets(self) -> Path:
+        """Logos and pictures come from the assets folder beside the content folder."""
+        return self.src.resolve().parent / "assets"
+
+    @property
+    def selection(self) -> library.Selection:
+        return library.Selection(self.sets, self.langs, self.topics)
+
 
 @dataclass
 class Outcome:
@@ -63,71 +73,74 @@ class Outcome:
     exit_code: int = 0
 
 
-# ---- find and load -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Planned:
+    """One PDF the run will make: where it goes, what the manifest says of it, how to render."""
 
-def languages_in(src: Path) -> list[str]:
-    return sorted(d.name for d in src.iterdir() if d.is_dir() and _LANG.match(d.name)
-                  and any(d.glob("*.yaml")))
-
-
-def load(src: Path, langs: tuple[str, ...], problems: Problems) -> model.Content | None:
-    """Read and validate the clinic and every selected language; None if anything is wrong."""
-    if not src.is_dir():
-        raise UsageError(f"{src}: no such content folder; give the folder that holds clinic.yaml")
-    present = languages_in(src)
-    for lang in langs:
-        if lang not in present:
-            raise UsageError(f"--lang {lang}: there is no folder {src / lang} with handouts"
-                             f"{did_you_mean(lang, present, 'languages here:')}")
-    clinic_data = read_yaml(src / "clinic.yaml", problems)
-    clinic = model.to_clinic(clinic_data, problems) if clinic_data is not None else None
-    languages = {}
-    for lang in langs or present:
-        language = _load_language(src / lang, lang, problems)
-        if language:
-            languages[lang] = language
-    if not present:
-        problems.error(src, 0, 0, "no language folder (such as en/) with handouts was found")
-    if clinic is None or any(lang not in languages for lang in langs or present):
-        return None
-    return model.Content(clinic, languages)
+    path: str
+    meta: dict
+    job: object   # a pdf.render.Job
 
 
-def _load_language(folder: Path, lang: str, problems: Problems) -> model.Language | None:
-    known = (*_SPECIAL_FILES, *model.TOPICS)
-    for extra in sorted(folder.glob("*.yaml")):
-        if extra.stem not in known:
-            files = [f"{k}.yaml" for k in known]
-            problems.error(extra, 0, 0, f"'{extra.name}' is not a file this tool reads"
-                           f"{did_you_mean(extra.name, files, 'the files are')}")
-    loaded = {}
-    for name in known:
-        path = folder / f"{name}.yaml"
-        if not path.exists():
-            problems.error(path, 0, 0, f"{path.name} is missing; every language folder needs "
-                           "phrases.yaml, glossary.yaml and the four handouts")
-            continue
-        data = read_yaml(path, problems)
-        if data is None:
-            continue
-        if name == "phrases":
-            loaded[name] = model.to_phrases(data, problems)
-        elif name == "glossary":
-            loaded[name] = model.to_glossary(data, problems)
-        else:
-            loaded[name] = model.to_handout(data, name, lang, problems)
-    if any(loaded.get(name) is None for name in known):
-        return None
-    return model.Language(lang, loaded["phrases"], loaded["glossary"],
-                          {topic: loaded[topic] for topic in model.TOPICS})
+def build(options: Options) -> Outcome:
+    problems = Problems()
+    content = library.load(options.src, options.clinic_file, options.selection, problems)
+    logo, planned = None, []
+    if content:
+        _check_topics(content, options)
+        check_printable(content, problems)
+        check_reviews(content, options.today or datetime.date.today(), problems)
+        reading = check_reading(content, options.src, problems)
+        logo = find_image(content.clinic.logo, problems, options.assets)
+    if content and not problems.errors and not options.fill:
+        planned = plan(content, options, logo, reading)
+        check_overflows(content.clinic, [p.job for p in planned], problems)
+    found = problems.sorted()
+    if options.strict:  # warnings become errors, and say so
+        found = [dataclasses.replace(p, severity="error") for p in found]
+    outcome = Outcome(found)
+    failed = problems.errors or (options.strict and problems.warnings)
+    if failed or content is None:
+        outcome.exit_code = 1
+        return outcome
+    if options.check:
+        return outcome
+    if options.fill:
+        return _fill(options, content, logo, outcome)
+    try:
+        results = _make_pdfs([p.job for p in planned], options.jobs)
+    except LayoutError as e:
+        # The model's length limits should prevent this; if a block still cannot fit a page,
+        # say so against the handouts instead of showing a traceback.
+        return _too_tall(outcome, [p.job for p in planned], e)
+    files = [(p.path, p.meta, result) for p, result in zip(planned, results)]
+    outcome.written = write_all(options.out, files, options.preview)
+    return outcome
+
+
+# ---- checks -------------------------------------------------------------------------------------
+
+def _check_topics(content: model.Content, options: Options) -> None:
+    known = sorted({t for s in content.sets.values() for t in s.topics})
+    for topic in options.topics:
+        if topic not in known:
+            raise UsageError(f"--topic {topic}: no set here has that topic"
+                             f"{did_you_mean(topic, known, 'the topics are:')}")
+
+
+def _content_objects(content: model.Content):
+    yield content.clinic
+    for language in content.languages.values():
+        yield from (language.phrases, language.glossary)
+    for handout_set in content.sets.values():
+        for edition in handout_set.languages.values():
+            yield edition.info
+            yield from edition.handouts.values()
 
 
 def check_printable(content: model.Content, problems: Problems) -> None:
     """Every character must be drawable by a bundled font, in a script we can lay out."""
-    objects = [content.clinic]
-    for language in content.languages.values():
-        objects += [language.phrases, language.glossary, *language.handouts.values()]
-    for obj in objects:
+    for obj in _content_objects(content):
         for text in model.texts(obj):
             for char, why in unprintable(text):
                 problems.at(_at_char(text, char), f"the character {describe(char)} cannot be "
@@ -144,102 +157,96 @@ def _at_char(text: Text, char: str) -> Text:
 
 
 def check_reviews(content: model.Content, today: datetime.date, problems: Problems) -> None:
-    """A handout past its next review date gets a warning (an error under --strict)."""
-    for language in content.languages.values():
-        for handout in language.handouts.values():
-            if today >= handout.next_review:
-                mark = handout.value_marks["last_reviewed"]
-                problems.warning(mark.path, mark.line, mark.col,
-                                 f"this handout was due for review on "
-                                 f"{handout.next_review.isoformat()}; have a clinician check it, "
-                                 "then change last_reviewed to the date they did")
+    """Text past its next review date gets a warning (an error under --strict)."""
+    advice = ("have a clinician check it, then change last_reviewed to the date they did")
+    for handout_set in content.sets.values():
+        for edition in handout_set.languages.values():
+            for handout in edition.handouts.values():
+                if today >= handout.next_review:
+                    mark = handout.value_marks["last_reviewed"]
+                    problems.warning(mark.path, mark.line, mark.col,
+                                     f"this handout was due for review on "
+                                     f"{handout.next_review.isoformat()}; {advice}")
+    for lang, local in content.clinic.languages.items():
+        signs = local.warning_signs
+        if lang in content.languages and today >= signs.next_review:
+            problems.at(signs, f"the warning signs in '{lang}' were due for review on "
+                        f"{signs.next_review.isoformat()}; {advice}", "warning")
 
 
 def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:
-    """Reading-level warnings for every handout; returns (lang, topic) -> figures."""
+    """Reading-level warnings for every handout; returns (set, lang, topic) -> figures."""
     from .content.readability import allowed_words, check_handout
 
     figures = {}
-    for lang, language in content.languages.items():
-        allowed = allowed_words(src / lang)
-        for topic, handout in language.handouts.items():
-            figures[lang, topic] = check_handout(handout, language.glossary, allowed, problems)
+    for handout_set in content.sets.values():
+        for lang, edition in handout_set.languages.items():
+            allowed = allowed_words(src / lang)
+            for topic, handout in edition.handouts.items():
+                figures[handout_set.name, lang, topic] = check_handout(
+                    handout, edition.glossary, allowed, problems)
     return figures
 
 
-# ---- render and write ----------------------------------------------------------------------------
+# ---- plan and render ----------------------------------------------------------------------------
 
-def build(options: Options) -> Outcome:
-    problems = Problems()
-    content = load(options.src, options.langs, problems)
-    logo, planned = None, []
-    if content:
-        check_printable(content, problems)
-        check_reviews(content, options.today or datetime.date.today(), problems)
-        reading = check_reading(content, options.src, problems)
-        logo = find_image(content.clinic.logo, problems)
-    if content and not problems.errors and not options.fill:
-        planned = plan(content, options, logo, reading)
-        check_overflows(content.clinic, [job for _, _, job in planned], problems)
-    found = problems.sorted()
-    if options.strict:  # warnings become errors, and say so
-        found = [dataclasses.replace(p, severity="error") for p in found]
-    outcome = Outcome(found)
-    failed = problems.errors or (options.strict and problems.warnings)
-    if failed or content is None:
-        outcome.exit_code = 1
-        return outcome
-    if options.check:
-        return outcome
-    if options.fill:
-        return _fill(options, content, logo, outcome)
-    try:
-        results = _make_pdfs([job for _, _, job in planned], options.jobs)
-    except LayoutError as e:
-        # The model's length limits should prevent this; if a block still cannot fit a page,
-        # say so against the handouts instead of showing a traceback.
-        return _too_tall(outcome, [job for _, _, job in planned], e)
-    files = [(path, meta, result) for (path, meta, _), result in zip(planned, results)]
-    outcome.written = write_all(options.out, files, options.preview)
-    return outcome
-
-
-def _too_tall(outcome: Outcome, jobs: list, error: Exception) -> Outcome:
-    problems = Problems()
-    for handout in dict.fromkeys(h for job in jobs for h in job.handouts):
-        problems.at(handout, "something in this handout is too tall to fit on one page, even "
-                    "split over pages; shorten its longest label, question or paragraph "
-                    f"(the layout said: {str(error).splitlines()[0][:120]})")
-    outcome.problems = sorted([*outcome.problems, *problems.sorted()])
-    outcome.exit_code = 1
-    return outcome
-
-
-def plan(content: model.Content, options: Options, logo, reading: dict) -> list:
-    """Every PDF the run will make: (relative path, manifest metadata, render job)."""
+def plan(content: model.Content, options: Options, logo, reading: dict) -> list[Planned]:
+    """Every PDF the run will make, in a stable order."""
     from .content.terms import terms_used
     from .pdf.render import Job
 
     planned = []
-    for lang, language in content.languages.items():
-        topics = [t for t in model.TOPICS if not options.topics or t in options.topics]
-        handouts = tuple(language.handouts[t] for t in topics)
-        words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
-        for paper in options.papers or (content.clinic.paper,):
-            for edition in options.editions or model.EDITIONS:
-                base = dict(lang=lang, paper=paper, edition=edition)
-                common = dict(clinic=content.clinic, phrases=language.phrases, edition=edition,
-                              paper=paper, logo_path=str(logo.path) if logo else None,
-                              notice=_notice(language.phrases))
-                for handout, used in zip(handouts, words):
-                    planned.append((f"{lang}/{paper}/{edition}/{handout.topic}.pdf",
-                                    dict(topic=handout.topic, **base,
-                                         reading_level=reading[lang, handout.topic]),
-                                    Job((handout,), (used,), **common)))
-                planned.append((f"{lang}/{paper}/{edition}/packet.pdf",
-                                dict(topic="packet", **base),
-                                Job(handouts, words, packet=True, **common)))
+    logo_path = str(logo.path) if logo else None
+    for name, handout_set in content.sets.items():
+        topics = [t for t in handout_set.topics if not options.topics or t in options.topics]
+        for lang, edition in handout_set.languages.items():
+            present = [t for t in topics if t in edition.handouts]
+            alone = {t: doc.document(content, name, lang, t,
+                                     tuple(terms_used(edition.handouts[t], edition.glossary)))
+                     for t in present}
+            # The packet is made only when this run builds every topic of the set.
+            packet = edition.complete and len(present) == len(handout_set.topics)
+            for paper in options.papers or (content.clinic.paper,):
+                for edition_name in options.editions or model.EDITIONS:
+                    base = dict(set=name, lang=lang, paper=paper, edition=edition_name,
+                                format="pdf")
+                    folder = f"{name}/{lang}/{paper}/{edition_name}"
+                    for topic in present:
+                        planned.append(Planned(
+                            f"{folder}/{topic}.pdf",
+                            dict(topic=topic, **base,
+                                 reading_level=reading[name, lang, topic]),
+                            Job((alone[topic],), edition_name, paper, logo_path)))
+                    if packet:
+                        planned.append(Planned(
+                            f"{folder}/packet.pdf", dict(topic="packet", **base),
+                            packet_job(content, name, lang, edition_name, paper, logo_path)))
     return planned
+
+
+def packet_job(content: model.Content, set_name: str, lang: str, edition: str, paper: str,
+               logo_path: str | None):
+    """The render job of a set's packet: every topic, then one combined words to know."""
+    from .content.terms import terms_used
+    from .pdf.render import Job
+
+    handout_set = content.sets[set_name]
+    set_edition = handout_set.languages[lang]
+    documents = tuple(doc.document(content, set_name, lang, topic, None)
+                      for topic in handout_set.topics)
+    phrases = content.languages[lang].phrases
+    words = doc.Words(phrases.words_heading, phrases.say_label, _combined_words(
+        terms_used(h, set_edition.glossary) for h in set_edition.handouts.values()))
+    return Job(documents, edition, paper, logo_path, packet_title=set_edition.info.title,
+               words=words)
+
+
+def _combined_words(lists) -> tuple[model.Term, ...]:
+    """One alphabetical list of every handout's words to know, each term once."""
+    from .content.terms import alphabetical
+
+    terms = {id(term): term for words in lists for term in words}
+    return tuple(sorted(terms.values(), key=lambda t: alphabetical(t.term)))
 
 
 def check_overflows(clinic: model.Clinic, jobs: list, problems: Problems) -> None:
@@ -247,16 +254,24 @@ def check_overflows(clinic: model.Clinic, jobs: list, problems: Problems) -> Non
     from .pdf.render import overflows
 
     overflowed = set().union(*(overflows(job) for job in jobs))
-    for value, what in ((clinic.name, "name"), (clinic.phone, "phone"),
-                        (clinic.after_hours_phone, "after-hours phone")):
-        if any(value in text for text in overflowed):
+    names = [clinic.name, *(local.name for local in clinic.languages.values() if local.name)]
+    places = [*((name, "name") for name in names), (clinic.phone, "phone"),
+              (clinic.after_hours_phone, "after-hours phone")]
+    for value, what in places:
+        if any(plain(value) in text for text in overflowed):
             problems.at(value, f"the clinic's {what} does not fit its space in the page header "
                         "or footer and would be printed much smaller; shorten it", "warning")
 
 
-def _notice(phrases: model.Phrases) -> str:
-    """Small print for every page while a translation is not yet checked."""
-    return "" if phrases.translation_reviewed else phrases.translation_notice or ""
+def _too_tall(outcome: Outcome, jobs: list, error: Exception) -> Outcome:
+    problems = Problems()
+    for handout in dict.fromkeys(d.handout for job in jobs for d in job.documents):
+        problems.at(handout, "something in this handout is too tall to fit on one page, even "
+                    "split over pages; shorten its longest label, question or paragraph "
+                    f"(the layout said: {str(error).splitlines()[0][:120]})")
+    outcome.problems = sorted([*outcome.problems, *problems.sorted()])
+    outcome.exit_code = 1
+    return outcome
 
 
 def _make_pdfs(jobs: list, processes: int) -> list:
@@ -270,7 +285,7 @@ def _make_pdfs(jobs: list, processes: int) -> list:
     from .workers import run_in_workers
 
     # Largest jobs first, so a packet does not start last.
-    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].handouts))
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].documents))
     with terminate_cleanly():
         done = dict(zip(order, run_in_workers(_make_pdf, [jobs[i] for i in order],
                                               min(processes, len(jobs)))))
@@ -284,40 +299,37 @@ def _make_pdf(job):
     from .pdf.render import render
 
     rendered = render(job)
-    title = job.phrases.packet_title if job.packet else job.handouts[0].title
     # The structure tree is written into the PDF here; it is not needed afterwards.
     return dataclasses.replace(rendered, structure=None, pdf=add_fields(
-        rendered.pdf, rendered.field_spots, job.edition, rendered.structure, plain(title),
-        job.handouts[0].lang))
+        rendered.pdf, rendered.field_spots, job.edition, rendered.structure, plain(job.title),
+        job.documents[0].lang))
 
 
 def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:
     """Fill the blank packet once per patient row, for one language, edition and paper."""
-    from .content.terms import terms_used
     from .fill.batch import Shard, fill_all
     from .fill.fill import BlankPacket
     from .fill.patients import field_catalog, read_patients
-    from .pdf.render import Job
 
+    sets = options.sets or tuple(content.sets)
     langs = options.langs or tuple(content.languages)
     editions = options.editions or ("standard",)
     papers = options.papers or (content.clinic.paper,)
-    for name, chosen in (("--lang", langs), ("--edition", editions), ("--paper", papers)):
+    for name, chosen in (("--set", sets), ("--lang", langs), ("--edition", editions),
+                         ("--paper", papers)):
         if len(chosen) != 1:
-            raise UsageError(f"--fill makes packets for one language, edition and paper; "
+            raise UsageError(f"--fill makes packets of one set, language, edition and paper; "
                              f"give one {name}")
     try:
         shard = Shard.parse(options.shard) if options.shard else Shard(1, 1)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    (lang,), (edition,), (paper,) = langs, editions, papers
-    language = content.languages[lang]
-    handouts = tuple(language.handouts[t] for t in model.TOPICS
-                     if not options.topics or t in options.topics)
-    words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
-    packet = _make_pdf(Job(handouts, words, content.clinic, language.phrases, edition, paper,
-                           str(logo.path) if logo else None, packet=True,
-                           notice=_notice(language.phrases)))
+    (set_name,), (lang,), (edition,), (paper,) = sets, langs, editions, papers
+    set_edition = content.sets[set_name].languages.get(lang)
+    if set_edition is None or not set_edition.complete:
+        raise UsageError(f"--fill: the set {set_name} has no complete packet in {lang} yet")
+    packet = _make_pdf(packet_job(content, set_name, lang, edition, paper,
+                                  str(logo.path) if logo else None))
     problems = Problems()
     rows = read_patients(options.fill, field_catalog(list(packet.field_spots)), problems)
     outcome.problems = sorted([*outcome.problems, *problems.sorted()])
@@ -329,7 +341,8 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
             remove_stale_temporaries(options.out)
             written = fill_all(blank, rows, options.out / "filled", options.flatten,
                                options.jobs)
-            outcome.written = [{"path": f"filled/{row_id}.pdf", "topic": "packet", "lang": lang,
+            outcome.written = [{"path": f"filled/{row_id}.pdf", "set": set_name,
+                                "topic": "packet", "lang": lang, "format": "pdf",
                                 "paper": paper, "edition": edition, "pages": packet.pages,
                                 "sha256": digest, "filled": True,
                                 "flattened": options.flatten}

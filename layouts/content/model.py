@@ -20,12 +20,15 @@ from dataclasses import dataclass, field
 from .errors import Problems, did_you_mean
 from .source import Mapping, Mark, Sequence, Text
 
-TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
 PAPERS = ("letter", "a4")
 EDITIONS = ("standard", "large-print")
-PICTURE_PARTS = ("liver", "stomach", "pancreas", "gallbladder", "duodenum", "spleen",
-                 "bile_duct", "small_intestine")
+DRAWINGS = ("pancreas",)  # pictures the project draws itself; any other comes from a file
 EASY_LIST_LENGTH = 7  # lists longer than this are hard to take in (DESIGN.md)
+MOST_WARNING_SIGNS = 7  # page 1 shows at most this many (DESIGN.md)
+# Names the output uses for itself (DESIGN.md part 2), so no set or topic may take them.
+RESERVED_SETS = ("site", "filled")
+RESERVED_TOPICS = ("packet", "index", "set")
+PACKET_FIELDS = ("patient_name", "date_given")  # one field each for the whole packet
 LABEL_LENGTH = 40     # a picture's labels sit in its margins: a word or two each
 TEXT_LENGTH = 2000    # a longer paragraph is hard to read, and slow to lay out over pages
 # Text kept in one piece on the page (a box, a label beside its line, a question with its
@@ -35,6 +38,8 @@ LABEL_TEXT = 200
 ITEM_TEXT = 400
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+TOPIC_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")  # a file or folder name: set or topic
+LANG_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 _ASSET = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
 _WEB = re.compile(r"https?://[^\s<>\"']+\Z")
 
@@ -43,6 +48,8 @@ def spec(doc: str, default=dataclasses.MISSING, **rules):
     """A model field with its help text and rules (min_items, long_list, pattern, choices...)."""
     if isinstance(default, tuple | list):
         return field(default=tuple(default), metadata={"doc": doc, **rules})
+    if isinstance(default, dict):
+        return field(default_factory=dict, metadata={"doc": doc, **rules})
     return field(default=default, metadata={"doc": doc, **rules})
 
 
@@ -59,18 +66,65 @@ def location(default=None):
 # ---- the clinic -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Clinic:
-    """The clinic printed on every handout (handouts/clinic.yaml)."""
+class WarningSigns:
+    """The clinic's own advice on when to call right away, in one language."""
 
-    name: str = spec("The clinic's name, printed on every first page.")
-    phone: str = spec("The clinic's phone number, printed in every footer.")
-    after_hours_phone: str = spec("The phone number for nights and weekends, in every footer.")
+    signs: tuple[str, ...] = spec("The warning signs: when to call the clinic right away, "
+                                  "day or night.", min_items=1, max_items=MOST_WARNING_SIGNS,
+                                  max_length=ITEM_TEXT)
+    last_reviewed: datetime.date = spec("The date a clinician last checked the signs, "
+                                        "YYYY-MM-DD.")
+    review_every_months: int = spec("How many months until the signs must be checked again.",
+                                    minimum=1, maximum=60)
+    mark: Mark | None = location()
+
+    @property
+    def next_review(self) -> datetime.date:
+        return add_months(self.last_reviewed, self.review_every_months)
+
+
+@dataclass(frozen=True)
+class ClinicLanguage:
+    """What the clinic says in one language: warning signs, hours, help with language."""
+
+    warning_signs: WarningSigns = spec("When to call right away, as the clinic advises.")
+    emergency: str = spec("When to call the emergency number instead, in one sentence.",
+                          max_length=ITEM_TEXT)
+    hours: str = spec("When the clinic's phone is answered.", max_length=PHRASE_LENGTH)
+    language_help: str = spec("One line offering free language help and other formats "
+                              "(large print, another language), printed in every handout.",
+                              max_length=ITEM_TEXT)
+    name: str | None = spec("The clinic's name in this language, where it is translated.",
+                            None, max_length=PHRASE_LENGTH)
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic printed on every handout (handouts/clinic.yaml, or the file --clinic names)."""
+
+    name: str = spec("The clinic's name, printed on every first page; content can use it "
+                     "as {clinic}.", max_length=PHRASE_LENGTH)
+    phone: str = spec("The clinic's phone number, printed in every footer.",
+                      max_length=LABEL_LENGTH)
+    after_hours_phone: str = spec("The phone number for nights and weekends, in every footer.",
+                                  max_length=LABEL_LENGTH)
+    emergency_number: str = spec("The emergency number, such as 911.", max_length=LABEL_LENGTH)
+    address: str = spec("The clinic's address.", max_length=PHRASE_LENGTH)
     logo: str = spec("A PNG or JPEG logo inside the assets folder, such as images/logo.png.",
                      pattern="asset")
     paper: str = spec("The paper size: letter or a4.", choices=PAPERS)
-    web: str | None = spec("The web address of the clinic's online handouts.", None,
-                           pattern="web")
+    languages: dict[str, ClinicLanguage] = spec(
+        "What the clinic says in each language (warning signs, hours, language help), by "
+        "language code such as en.", min_items=1, key_pattern="lang")
+    web: str | None = spec("The web address where the handouts' web pages are published; each "
+                           "handout's QR code points there.", None, pattern="web")
     mark: Mark | None = location()
+
+    def name_in(self, lang: str) -> str:
+        """The clinic's name as printed in a language."""
+        language = self.languages.get(lang)
+        return language.name if language and language.name else self.name
 
 
 # ---- words the layout prints --------------------------------------------------------------------
@@ -99,7 +153,12 @@ class Phrases:
     page_label: str = phrase("Footer page number; {page} and {pages} are filled in.")
     date_label: str = phrase("Label of a date blank.")
     choose_one: str = phrase("Instruction over a choice: mark one.")
-    packet_title: str = phrase("The title of the packet that holds all the handouts.")
+    contents_heading: str = phrase("Heading over the packet's list of handouts.")
+    emergency_label: str = phrase("Label before the emergency number.")
+    hours_label: str = phrase("Label before the clinic's phone hours.")
+    address_label: str = phrase("Label before the clinic's address.")
+    warning_credit: str = phrase("Line saying the warning signs are the clinic's advice; "
+                                 "{clinic} is filled in.")
     notes_heading: str = phrase("Heading of a notes page.")
     notes_intro: str = phrase("One sentence on a notes page.")
     picture_alt_prefix: str = phrase("Word before a picture's description for screen readers.")
@@ -156,29 +215,21 @@ class BulletList:
 
 
 @dataclass(frozen=True)
-class PictureLabels:
-    """The names printed next to each part of the picture."""
-
-    liver: str | None = spec("Label for the liver.", None, max_length=LABEL_LENGTH)
-    stomach: str | None = spec("Label for the stomach.", None, max_length=LABEL_LENGTH)
-    pancreas: str | None = spec("Label for the pancreas.", None, max_length=LABEL_LENGTH)
-    gallbladder: str | None = spec("Label for the gallbladder.", None, max_length=LABEL_LENGTH)
-    duodenum: str | None = spec("Label for the duodenum.", None, max_length=LABEL_LENGTH)
-    spleen: str | None = spec("Label for the spleen.", None, max_length=LABEL_LENGTH)
-    bile_duct: str | None = spec("Label for the bile duct.", None, max_length=LABEL_LENGTH)
-    small_intestine: str | None = spec("Label for the small intestine.", None,
-                                       max_length=LABEL_LENGTH)
-
-
-@dataclass(frozen=True)
 class Picture:
-    """A drawing made by the project, with caption and alt text."""
+    """A picture with caption and alt text: an SVG, PNG or JPEG from the assets folder, or a
+    drawing the project makes (pancreas)."""
 
-    name: str = spec("Which picture: pancreas.", choices=("pancreas",))
     caption: str = spec("The caption printed under the picture.")
     alt: str = spec("A description of the picture for people who cannot see it.")
     how_to_use: str = spec("One line telling the patient how to use the picture.")
-    labels: PictureLabels = spec("The names of the parts.")
+    file: str | None = spec("An SVG, PNG or JPEG inside the assets folder, such as "
+                            "images/stages.svg.", None, pattern="asset")
+    drawing: str | None = spec("A drawing the project makes instead of a file: pancreas.",
+                               None, choices=DRAWINGS)
+    labels: dict[str, str] = spec(
+        "Words printed in the picture, by the id of the text they replace (for the pancreas "
+        "drawing: liver, stomach, pancreas, gallbladder, duodenum, spleen, bile_duct, "
+        "small_intestine).", {}, key_pattern="label", max_length=LABEL_LENGTH)
     mark: Mark | None = location()
 
 
@@ -260,6 +311,16 @@ class Notes:
     mark: Mark | None = location()
 
 
+@dataclass(frozen=True)
+class Question:
+    """A question to ask the care team, with lines for the answer."""
+
+    name: str = spec("Short name of the question, the same in every language; it names the "
+                     "answer's form field, so keep it when the words change.", pattern="name")
+    ask: str = spec("The question as printed.", max_length=ITEM_TEXT)
+    mark: Mark | None = location()
+
+
 # The YAML key of a block -> its model; a block with one field takes that field's value directly.
 BLOCK_TYPES = {
     "paragraph": Paragraph,
@@ -286,7 +347,7 @@ class Section:
 
 @dataclass(frozen=True)
 class Handout:
-    """One topic handout (handouts/<lang>/<topic>.yaml)."""
+    """One topic handout (handouts/<set>/<lang>/<topic>.yaml)."""
 
     title: str = spec("The handout's title.", max_length=PHRASE_LENGTH)
     main_message: str = spec("The one thing the patient should remember.",
@@ -298,11 +359,13 @@ class Handout:
     review_every_months: int = spec("How many months until the text must be checked again.",
                                     minimum=1, maximum=60)
     sections: tuple[Section, ...] = spec("The sections.", min_items=1)
-    questions: tuple[str, ...] = spec("Questions to ask the care team.", min_items=1,
-                                      long_list=True, max_length=ITEM_TEXT)
-    call_right_away: tuple[str, ...] = spec("Warning signs: when to call right away.",
-                                            min_items=1, long_list=True, max_length=ITEM_TEXT)
-    sources: tuple[str, ...] = spec("Where the facts come from, in plain words.", min_items=1)
+    questions: tuple[Question, ...] = spec("Questions to ask the care team.", min_items=1,
+                                           long_list=True)
+    sources: tuple[str, ...] = spec("Where the facts come from, in plain words; {clinic} "
+                                    "prints the clinic's name.", min_items=1)
+    warning_signs: tuple[str, ...] = spec(
+        "Warning signs of this topic only, added to the clinic's (such as a surgery wound).",
+        (), max_length=ITEM_TEXT)
     topic: str = location("")
     lang: str = location("")
     mark: Mark | None = location()
@@ -310,29 +373,74 @@ class Handout:
 
     @property
     def next_review(self) -> datetime.date:
-        month = self.last_reviewed.month - 1 + self.review_every_months
-        year, month = self.last_reviewed.year + month // 12, month % 12 + 1
-        # The same day of the month, or the month's last day when it is shorter.
-        day = min(self.last_reviewed.day, calendar.monthrange(year, month)[1])
-        return datetime.date(year, month, day)
+        return add_months(self.last_reviewed, self.review_every_months)
+
+
+def add_months(date: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or that month's last day when it is shorter."""
+    month = date.month - 1 + months
+    year, month = date.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(date.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class SetTopics:
+    """A set's topics in order, the same for every language (handouts/<set>/set.yaml)."""
+
+    topics: tuple[str, ...] = spec("The set's topics in the order of its packet; each is a file "
+                                   "<topic>.yaml in every language folder of the set.",
+                                   min_items=1, pattern="topic")
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """A set's title and own warning signs in one language (handouts/<set>/<lang>/set.yaml)."""
+
+    title: str = spec("The set's title, printed on its packet's cover.",
+                      max_length=PHRASE_LENGTH)
+    warning_signs: tuple[str, ...] = spec(
+        "Warning signs of this set only, added to the clinic's on every handout of the set.",
+        (), max_length=ITEM_TEXT)
+    mark: Mark | None = location()
 
 
 @dataclass(frozen=True)
 class Language:
-    """Everything one language folder holds."""
+    """The words one language folder holds, shared by every set (handouts/<lang>/)."""
 
     code: str
     phrases: Phrases
     glossary: Glossary
-    handouts: dict[str, Handout]  # topic -> handout, in TOPICS order
+
+
+@dataclass(frozen=True)
+class SetEdition:
+    """One set in one language: its title, its extra glossary and the topics written so far."""
+
+    lang: str
+    info: SetLanguage
+    handouts: dict[str, Handout]   # topic -> handout, in the set's order; may lack some
+    glossary: Glossary             # the language's glossary with the set's own terms added
+    complete: bool                 # every topic of the set is there (so it gets a packet)
+
+
+@dataclass(frozen=True)
+class HandoutSet:
+    """A set of handouts on one condition, in every language it is written in."""
+
+    name: str
+    topics: tuple[str, ...]
+    languages: dict[str, SetEdition]
 
 
 @dataclass(frozen=True)
 class Content:
-    """All content of a run: the clinic and each language."""
+    """All content of a run: the clinic, the languages and the sets."""
 
     clinic: Clinic
     languages: dict[str, Language]
+    sets: dict[str, HandoutSet]
 
 
 # ---- conversion ---------------------------------------------------------------------------------
@@ -346,6 +454,10 @@ _PATTERNS = {
     "asset": (_ASSET, "give a path inside the assets folder, such as images/logo.png "
                       "(no '..', no leading '/', no web address)"),
     "web": (_WEB, "give a full web address starting with https://"),
+    "topic": (TOPIC_NAME, "use lower-case letters, digits and -, such as follow-up"),
+    "lang": (LANG_CODE, "use a language code such as en or es"),
+    "label": (re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,59}\Z"), "use the id the text has in the "
+              "picture: letters, digits, _, - and ."),
 }
 
 
@@ -410,6 +522,8 @@ class _Converter:
             return self.value(data, hint, meta, what)
         if origin is tuple:
             return self.items(data, typing.get_args(hint)[0], meta, what)
+        if origin is dict:
+            return self.named(data, typing.get_args(hint)[1], meta, what)
         if dataclasses.is_dataclass(hint):
             return self.obj(hint, data, what)
         if not isinstance(data, Text):
@@ -501,6 +615,30 @@ class _Converter:
         values = [self.value(item, item_hint, item_meta, f"an item of {what}") for item in data]
         return _INVALID if _INVALID in values else tuple(values)
 
+    def named(self, data, value_hint, meta, what: str):
+        """A group of values by name (language codes, label ids), each checked by its pattern."""
+        if not isinstance(data, Mapping):
+            self.error(data, f"{what} should be a group of named values (lines of "
+                       f"'name: value'), not {_kind(data)}")
+            return _INVALID
+        if len(data) < meta.get("min_items", 0):
+            self.error(data, f"{what} needs at least {meta['min_items']} entry")
+            return _INVALID
+        pattern, advice = _PATTERNS[meta["key_pattern"]]
+        item_meta = {k: v for k, v in meta.items() if k in ("choices", "max_length")}
+        values, ok = {}, True
+        for key, value in data.items():
+            if not pattern.match(key):
+                mark = data.key_marks[key]
+                self.problems.error(mark.path, mark.line, mark.col,
+                                    f"'{key}' cannot be used as a name in {what}: {advice}")
+                ok = False
+                continue
+            converted = self.value(value, value_hint, item_meta, f"'{key}' in {what}")
+            ok = ok and converted is not _INVALID
+            values[Text(key, data.key_marks[key])] = converted
+        return values if ok else _INVALID
+
     def block(self, data):
         if not isinstance(data, Mapping) or len(data) != 1:
             self.error(data, "a block is one of: " + ", ".join(BLOCK_TYPES) +
@@ -523,6 +661,25 @@ class _Converter:
 
 def to_clinic(data, problems: Problems) -> Clinic | None:
     return _none(_Converter(problems).obj(Clinic, data, "the clinic file"))
+
+
+def to_set_topics(data, problems: Problems) -> SetTopics | None:
+    topics = _none(_Converter(problems).obj(SetTopics, data, "the set file"))
+    if topics:
+        seen = set()
+        for topic in topics.topics:
+            if topic in RESERVED_TOPICS:
+                problems.at(topic, f"'{topic}' is a name the output uses for itself; call the "
+                            "topic something else (names taken: " + ", ".join(RESERVED_TOPICS)
+                            + ")")
+            elif topic in seen:
+                problems.at(topic, f"'{topic}' is listed twice; list each topic once")
+            seen.add(topic)
+    return topics
+
+
+def to_set_language(data, problems: Problems) -> SetLanguage | None:
+    return _none(_Converter(problems).obj(SetLanguage, data, "the set's title file"))
 
 
 def to_phrases(data, problems: Problems) -> Phrases | None:
@@ -554,58 +711,122 @@ def to_handout(data, topic: str, lang: str, problems: Problems) -> Handout | Non
     if handout:
         handout = dataclasses.replace(handout, topic=topic, lang=lang)
         _check_field_names(handout, problems)
+        _check_pictures(handout, problems)
     return handout
+
+
+def _check_pictures(handout: Handout, problems: Problems) -> None:
+    for section in handout.sections:
+        for block in section.blocks:
+            if isinstance(block, Picture) and (block.file is None) == (block.drawing is None):
+                problems.at(block, "a picture needs either 'file' (an image in the assets "
+                            "folder) or 'drawing' (pancreas), and not both")
 
 
 def _none(value):
     return None if value is _INVALID else value
 
 
+# The placeholders the layout fills in each phrase; every other phrase takes none.
 _PLACEHOLDERS = {"reviewed_label": {"date"}, "next_review_label": {"date"},
-                 "page_label": {"page", "pages"}, "date_format": {"day", "month", "year"}}
+                 "page_label": {"page", "pages"}, "date_format": {"day", "month", "year"},
+                 "warning_credit": {"clinic"}}
 
 
 def _check_placeholders(phrases: Phrases, problems: Problems) -> None:
-    for name, allowed in _PLACEHOLDERS.items():
-        text = getattr(phrases, name)
+    for f in dataclasses.fields(phrases):
+        text = getattr(phrases, f.name)
+        if not isinstance(text, str):
+            continue
+        allowed = _PLACEHOLDERS.get(f.name, set())
         found = set(re.findall(r"\{([^{}]*)\}", text))
         for unknown in sorted(found - allowed):
-            problems.at(text, f"'{{{unknown}}}' is not filled in here; use "
-                        + " and ".join("{" + a + "}" for a in sorted(allowed)))
+            fills = " and ".join("{" + a + "}" for a in sorted(allowed))
+            problems.at(text, f"'{{{unknown}}}' is not filled in here; "
+                        + (f"use {fills}" if allowed else "remove it (only the words as "
+                           "written are printed here)"))
         if text.count("{") != text.count("}"):
             problems.at(text, "a '{' or '}' has no partner")
 
 
+def field_name(topic: str, name: str) -> str:
+    """The full name of a form field: `<topic>.<name>`, or `packet.<name>` for the patient's
+    name and the date given, which every handout of a packet shares."""
+    return f"packet.{name}" if name in PACKET_FIELDS else f"{topic}.{name}"
+
+
+def asked_field(question: Question) -> str:
+    """The short name of a question's tick box; the answer's field is the question's name."""
+    return f"{question.name}_asked"
+
+
+def checklist_fields(block: Checklist, item: Blank) -> tuple[str, str | None]:
+    """The short names of a checklist item's tick box and of its date line, if it has one."""
+    box = f"{block.name}_{item.name}"
+    return box, (f"{box}_date" if block.dates else None)
+
+
+def log_field(block: Log, row: int, column: Column) -> str:
+    return f"{block.name}_{row}_{column.name}"
+
+
 def field_names(handout: Handout) -> list[tuple[str, object]]:
-    """Every blank's short field name (without the topic) and the model object it belongs to."""
-    names: list[tuple[str, object]] = [("patient_name", handout), ("date_given", handout)]
+    """Every blank's short field name (without the topic) and the model object it belongs to.
+
+    Every name comes from a name written in the content, never from a position, so moving,
+    adding or removing a question or blank never moves a saved answer to another one.
+    """
+    names: list[tuple[str, object]] = [(name, handout) for name in PACKET_FIELDS]
     for section in handout.sections:
         for block in section.blocks:
             if isinstance(block, Blanks):
                 names += [(f"{block.name}_{item.name}", item) for item in block.items]
             elif isinstance(block, Checklist):
                 for item in block.items:
-                    names.append((f"{block.name}_{item.name}", item))
-                    if block.dates:
-                        names.append((f"{block.name}_{item.name}_date", item))
+                    names += [(name, item) for name in checklist_fields(block, item) if name]
             elif isinstance(block, Choice | Notes):
                 names.append((block.name, block))
             elif isinstance(block, Log):
-                names += [(f"{block.name}_{row}_{col.name}", block)
+                names += [(log_field(block, row, col), block)
                           for row in range(1, block.rows + 1) for col in block.columns]
-    for number in range(1, len(handout.questions) + 1):
-        names += [(f"q{number}", handout.questions[number - 1]),
-                  (f"q{number}_asked", handout.questions[number - 1])]
+    for question in handout.questions:
+        names += [(question.name, question), (asked_field(question), question)]
     return names
 
 
 def _check_field_names(handout: Handout, problems: Problems) -> None:
     seen: dict[str, object] = {}
     for name, owner in field_names(handout):
-        if name in seen:
-            problems.at(owner, f"the blank name '{name}' is used twice in this handout; give each "
-                        "blank its own name")
+        if name in seen and owner is not handout:
+            problems.at(owner, f"the name '{name}' is used twice in this handout; give each "
+                        "question and blank its own name")
         seen.setdefault(name, owner)
+    asked: dict[str, Question] = {}
+    for question in handout.questions:
+        key = " ".join(plain(question.ask).casefold().split())
+        if key in asked:
+            problems.at(question.ask, f"this question is already asked (line "
+                        f"{asked[key].mark.line}); remove one of them")
+        asked.setdefault(key, question)
+
+
+def check_same_fields(handouts: list[Handout], problems: Problems) -> None:
+    """A topic's questions and blanks have the same names in every language, so a patients file
+    or a saved answer means the same blank whatever the language (compared with the first)."""
+    first, *others = handouts
+    expected = {name for name, _ in field_names(first)}
+    for other in others:
+        names = {name for name, _ in field_names(other)}
+        missing, extra = sorted(expected - names), sorted(names - expected)
+        if missing or extra:
+            said = []
+            if missing:
+                said.append("it lacks " + ", ".join(missing))
+            if extra:
+                said.append("it has " + ", ".join(extra) + " which the others lack")
+            problems.at(other, f"the questions and blanks must have the same names in every "
+                        f"language (compared with {first.lang}/{first.topic}.yaml): "
+                        + "; ".join(said) + "; use the same 'name' for the same question")
 
 
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
@@ -624,7 +845,10 @@ def texts(obj):
     elif isinstance(obj, tuple):
         for item in obj:
             yield from texts(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from texts(item)
     elif dataclasses.is_dataclass(obj):
         for f in dataclasses.fields(obj):
-            if not f.metadata.get("internal") and f.name != "name":
+            if not f.metadata.get("internal") and f.name not in ("name", "file", "drawing"):
                 yield from texts(getattr(obj, f.name))

@@ -156,7 +156,7 @@ def _prose(obj) -> list[str]:
                 out += [block.caption, block.how_to_use]
         return out
     return [obj.main_message, *obj.key_points, *[t for s in obj.sections for t in _prose(s)],
-            *obj.questions, *obj.call_right_away]
+            *(q.ask for q in obj.questions), *obj.warning_signs]
 
 
 def check_handout(handout: Handout, glossary: Glossary, allowed: frozenset[str],

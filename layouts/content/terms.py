@@ -48,10 +48,10 @@ def terms_used(handout: Handout, glossary: Glossary) -> list[Term]:
         for match in pattern.finditer(plain(text)):
             term = by_form[_key(match.group(0))]
             found[id(term)] = term
-    return sorted(found.values(), key=lambda t: _alphabetical(t.term))
+    return sorted(found.values(), key=lambda t: alphabetical(t.term))
 
 
-def _alphabetical(text: str) -> str:
+def alphabetical(text: str) -> str:
     """Sort key that files accented letters with their plain letter (hígado after hormona)."""
     decomposed = unicodedata.normalize("NFD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

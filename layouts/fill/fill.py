@@ -71,18 +71,13 @@ class BlankPacket:
                 kid = kid_ref.get_object()
                 name = f"{topic['/T']}.{kid['/T']}"
                 spots_here = by_name[name]
-                if "/Kids" in kid:  # a radio group: one widget per choice
-                    group = _Field("radio", kid_ref.idnum, DictionaryObject(kid))
-                    for widget_ref, spot in zip(kid["/Kids"], spots_here):
-                        group.widgets.append(_Widget(widget_ref.idnum,
-                                                     DictionaryObject(widget_ref.get_object()),
-                                                     spot))
-                    self.fields[name] = group
-                else:
-                    self.fields[name] = _Field(spots_here[0].kind, kid_ref.idnum,
-                                               DictionaryObject(kid),
-                                               [_Widget(kid_ref.idnum, DictionaryObject(kid),
-                                                        spots_here[0])])
+                # Every field holds its widgets as kids: a radio group one per choice, a
+                # packet-wide blank one per handout, any other blank one.
+                f = _Field(spots_here[0].kind, kid_ref.idnum, DictionaryObject(kid))
+                for widget_ref, spot in zip(kid["/Kids"], spots_here):
+                    f.widgets.append(_Widget(widget_ref.idnum,
+                                             DictionaryObject(widget_ref.get_object()), spot))
+                self.fields[name] = f
 
     def fill(self, values: dict[str, str | bool], flatten: bool = False) -> bytes:
         update = Update(self.base)
@@ -103,20 +98,25 @@ class BlankPacket:
                         shown.append((widget, _appearance_ref(widget.dictionary, value)))
             elif f.kind == "checkbox":
                 d = DictionaryObject(f.dictionary)
-                d[NameObject("/V")] = d[NameObject("/AS")] = NameObject("/Yes")
+                d[NameObject("/V")] = NameObject("/Yes")
                 update.replace(f.number, d)
-                shown.append((f.widgets[0], _appearance_ref(f.dictionary, "Yes")))
+                for widget in f.widgets:
+                    w = DictionaryObject(widget.dictionary)
+                    w[NameObject("/AS")] = NameObject("/Yes")
+                    update.replace(widget.number, w)
+                    shown.append((widget, _appearance_ref(widget.dictionary, "Yes")))
             else:
-                widget = f.widgets[0]
-                appearance = update.add(Raw(_text_appearance(str(value), widget.spot,
-                                                             self.font_size, fonts),
-                                            stream=True))
-                number = appearance.idnum
                 d = DictionaryObject(f.dictionary)
                 d[NameObject("/V")] = TextStringObject(str(value))
-                d[NameObject("/AP")] = DictionaryObject({NameObject("/N"): appearance})
                 update.replace(f.number, d)
-                shown.append((widget, number))
+                for widget in f.widgets:
+                    appearance = update.add(Raw(_text_appearance(str(value), widget.spot,
+                                                                 self.font_size, fonts),
+                                                stream=True))
+                    w = DictionaryObject(widget.dictionary)
+                    w[NameObject("/AP")] = DictionaryObject({NameObject("/N"): appearance})
+                    update.replace(widget.number, w)
+                    shown.append((widget, appearance.idnum))
         fonts.finish()
         if flatten:
             self._flatten(update, shown)

@@ -60,6 +60,7 @@ class _FormWriter:
         self.da = TextStringObject(f"{FORM_FONT} {font_size:g} Tf {INK_RGB} rg")
         self.topics: dict[str, DictionaryObject] = {}
         self.radios: dict[str, DictionaryObject] = {}
+        self.shared: dict[str, DictionaryObject] = {}   # text and check box fields by name
         self.per_page: dict[int, list] = {}
         self.widgets: list = []   # the widget annotation of each spot, in spot order
 
@@ -101,15 +102,21 @@ class _FormWriter:
             ref = self.add_object(widget)
             group["/Kids"].append(ref)
         else:
-            widget.update({
-                _name("T"): TextStringObject(name),
-                _name("TU"): TextStringObject(spot.tooltip),
-                _name("Parent"): parent.indirect_reference,
-            })
+            # One field per name; a blank printed in several handouts of a packet (the
+            # patient's name) is one field with a widget in each, so typing it once fills all.
+            shared = self.shared.get(spot.name)
+            if shared is None:
+                shared = self.shared[spot.name] = DictionaryObject({
+                    _name("T"): TextStringObject(name),
+                    _name("TU"): TextStringObject(spot.tooltip),
+                    _name("Parent"): parent.indirect_reference,
+                    _name("Kids"): ArrayObject(),
+                })
+                parent["/Kids"].append(self.add_object(shared))
+            widget[_name("Parent")] = shared.indirect_reference
             if spot.kind == "checkbox":
+                shared.update({_name("FT"): _name("Btn"), _name("V"): _name("Off")})
                 widget.update({
-                    _name("FT"): _name("Btn"),
-                    _name("V"): _name("Off"),
                     _name("AS"): _name("Off"),
                     _name("AP"): DictionaryObject({_name("N"): DictionaryObject({
                         _name("Yes"): self.add_object(_appearance(_tick(width, height), width,
@@ -117,12 +124,12 @@ class _FormWriter:
                         _name("Off"): self.empty})}),
                 })
             else:
-                widget.update({_name("FT"): _name("Tx"), _name("DA"): self.da,
-                               _name("AP"): DictionaryObject({_name("N"): self.empty})})
+                shared.update({_name("FT"): _name("Tx"), _name("DA"): self.da})
+                widget[_name("AP")] = DictionaryObject({_name("N"): self.empty})
                 if spot.kind == "multiline":
-                    widget[_name("Ff")] = NumberObject(_MULTILINE)
+                    shared[_name("Ff")] = NumberObject(_MULTILINE)
             ref = self.add_object(widget)
-            parent["/Kids"].append(ref)
+            shared["/Kids"].append(ref)
         self.per_page.setdefault(spot.page, []).append(ref)
         self.widgets.append(ref)
 

@@ -1,4 +1,4 @@
-"""Model -> flowables -> PDF bytes: one handout, or several as one packet document.
+"""Documents -> flowables -> PDF bytes: one handout, or several as one packet document.
 
 The packet is one ReportLab document rather than finished PDFs joined together, so each font
 is embedded once, field names stay unique and each handout still counts its own pages.
@@ -6,14 +6,13 @@ is embedded once, field names stay unique and each handout still counts its own 
 
 from __future__ import annotations
 
-import datetime
 import io
 from dataclasses import dataclass
 from functools import cache
 
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
-from ..content import model
+from .. import document as doc
 from ..content.model import plain
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
 from .markup import to_markup
@@ -38,16 +37,21 @@ INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following ch
 class Job:
     """Everything needed to render one PDF."""
 
-    handouts: tuple[model.Handout, ...]
-    words: tuple[tuple[model.Term, ...], ...]   # words to know, per handout
-    clinic: model.Clinic
-    phrases: model.Phrases
+    documents: tuple[doc.Document, ...]
     edition: str
     paper: str
     logo_path: str | None
-    packet: bool = False
-    notice: str = ""
+    packet_title: str = ""           # set for a packet: its title (the set's title)
+    words: doc.Words | None = None   # a packet's combined words to know, at its end
     tagged: bool = True   # mark content for tagged PDF (off only to show it changes no ink)
+
+    @property
+    def packet(self) -> bool:
+        return bool(self.packet_title)
+
+    @property
+    def title(self) -> str:
+        return self.packet_title or self.documents[0].title
 
 
 @dataclass(frozen=True)
@@ -58,28 +62,25 @@ class Rendered:
     structure: Element | None    # the document's structure tree, when tagged
 
 
-def format_date(date: datetime.date, phrases: model.Phrases) -> str:
-    return phrases.date_format.format(day=date.day, month=phrases.months[date.month - 1],
-                                      year=date.year)
-
-
 def render(job: Job) -> Rendered:
     styles = styles_for(job.edition, job.paper)
-    first = job.handouts[0]
-    title = job.phrases.packet_title if job.packet else first.title
+    first = job.documents[0]
     buffer = io.BytesIO()
-    doc = handout_doc_template(buffer, styles, title=plain(title), author=plain(job.clinic.name),
-                               subject=plain(first.main_message if not job.packet else title),
-                               lang=first.lang)
+    template = handout_doc_template(buffer, styles, title=plain(job.title),
+                                    author=plain(first.page_text.clinic_name),
+                                    subject=plain(job.title if job.packet else first.summary),
+                                    lang=first.lang)
     root = Element("Document")
     story, furniture = [], []
-    for index, (handout, words) in enumerate(zip(job.handouts, job.words)):
-        furniture.append(_furniture(handout, job))
+    last = len(job.documents) - 1
+    for index, document in enumerate(job.documents):
+        furniture.append(_furniture(document, job))
         section = root.child("Sect") if job.packet else root
-        story += HandoutStory(handout, words, job, styles, section).flowables(index)
-        if index < len(job.handouts) - 1:
+        words = job.words if index == last else document.words
+        story += HandoutStory(document, job, styles, section).flowables(index, words)
+        if index < last:
             story.append(StartOnOddPage(
-                doc, lambda h=handout, e=section: _notes_page(h, job, styles, e)))
+                template, lambda d=document, e=section: _notes_page(d, styles, e)))
     canvases = []
 
     def make_canvas(*args, **kwargs):
@@ -87,7 +88,7 @@ def render(job: Job) -> Rendered:
                                         show_outline=job.packet, tagged=job.tagged, **kwargs))
         return canvases[-1]
 
-    doc.build(story, canvasmaker=make_canvas)
+    template.build(story, canvasmaker=make_canvas)
     canvas = canvases[-1]
     return Rendered(buffer.getvalue(), len(canvas._kept_pages), tuple(canvas.field_spots),
                     root if job.tagged else None)
@@ -96,8 +97,8 @@ def render(job: Job) -> Rendered:
 def overflows(job: Job) -> set[str]:
     """Header and footer texts of a job that do not fit their space (measured, not drawn)."""
     styles = styles_for(job.edition, job.paper)
-    return {text for handout in job.handouts
-            for text in furniture_overflows(_furniture(handout, job), styles)}
+    return {text for document in job.documents
+            for text in furniture_overflows(_furniture(document, job), styles)}
 
 
 def tag(flowable, element: Element):
@@ -106,31 +107,30 @@ def tag(flowable, element: Element):
     return flowable
 
 
-def _furniture(handout: model.Handout, job: Job) -> Furniture:
-    p, clinic = job.phrases, job.clinic
+def _furniture(document: doc.Document, job: Job) -> Furniture:
+    text = document.page_text
     return Furniture(
-        title=plain(handout.title),
-        clinic_name=plain(clinic.name),
+        title=plain(text.title),
+        clinic_name=plain(text.clinic_name),
         logo_path=job.logo_path,
-        phones=f"{plain(p.phone_label)} {clinic.phone}   ·   {plain(p.after_hours_label)} "
-               f"{clinic.after_hours_phone}",
-        review=f"{p.reviewed_label.format(date=format_date(handout.last_reviewed, p))}   ·   "
-               f"{p.next_review_label.format(date=format_date(handout.next_review, p))}",
-        page_label=p.page_label,
-        notice=job.notice,
+        phones="   ·   ".join(f"{plain(phone.label)} {phone.number}" for phone in text.phones),
+        review=text.review,
+        page_label=text.page_label,
+        notice=text.notice,
     )
 
 
-def _notes_page(handout: model.Handout, job: Job, styles: Styles, parent: Element) -> list:
+def _notes_page(document: doc.Document, styles: Styles, parent: Element) -> list:
     """A page of lines for notes, used where the packet would otherwise have a blank page."""
     e = styles.edition
     frame_height = styles.page_size[1] - e.top_margin - e.bottom_margin
     heading_space = styles.h2.leading + styles.h2.spaceAfter + styles.body.leading * 2
+    heading, intro = document.notes_page
     lines = AnswerLines(int((frame_height - heading_space) // e.line_pitch) - 1, styles,
-                        f"{handout.topic}.spare_notes", plain(job.phrases.notes_heading))
+                        f"{document.topic}.spare_notes", plain(heading))
     lines.tag_parent = parent.child("Div")
-    return [tag(Paragraph(to_markup(job.phrases.notes_heading), styles.h2), parent.child("H2")),
-            tag(Paragraph(to_markup(job.phrases.notes_intro), styles.body), parent.child("P")),
+    return [tag(Paragraph(to_markup(heading), styles.h2), parent.child("H2")),
+            tag(Paragraph(to_markup(intro), styles.body), parent.child("P")),
             lines]
 
 
@@ -163,16 +163,11 @@ def attach_headings(story: list) -> list:
 
 
 class HandoutStory:
-    """Builds the flowables of one handout, and its structure elements in reading order."""
+    """Builds the flowables of one document, and its structure elements in reading order."""
 
-    def __init__(self, handout: model.Handout, words, job: Job, styles: Styles,
-                 parent: Element):
-        self.h, self.words, self.job, self.s = handout, words, job, styles
-        self.p = job.phrases
+    def __init__(self, document: doc.Document, job: Job, styles: Styles, parent: Element):
+        self.d, self.job, self.s = document, job, styles
         self.parent = parent   # the structure element new content goes into
-
-    def field(self, name: str) -> str:
-        return f"{self.h.topic}.{name}"
 
     def para(self, text: str, style=None, role: str = "P") -> Paragraph:
         return tag(Paragraph(to_markup(text), style or self.s.body), self.parent.child(role))
@@ -188,135 +183,148 @@ class HandoutStory:
         flowable.tag_parent = self.parent.child("Div")
         return flowable
 
-    def flowables(self, index: int) -> list:
-        h, p, s = self.h, self.p, self.s
-        story = [StartHandout(index, plain(h.title)), self.para(h.title, s.title, "H1")]
-        story.append(self.blank(LabelledLine([
-            (to_markup(p.name_label), self.field("patient_name"), plain(p.name_label)),
-            (to_markup(p.date_given_label), self.field("date_given"), plain(p.date_given_label)),
-        ], s)))
-        story.append(Spacer(1, s.body.leading * 0.6))
-        story.append(self.panel([self.para(p.main_message_heading, s.small),
-                                 self.para(h.main_message, s.message)], TINT, HEADING_INK))
-        story.append(self.para(p.key_points_heading, s.h2, "H2"))
-        story += self.bullets(h.key_points)
-        for section in h.sections:
-            story.append(self.para(section.heading, s.h2, "H2"))
-            for block in section.blocks:
-                story += self.block(block)
-        story += self.questions()
-        story += self.call_right_away()
-        story += self.words_to_know()
-        story.append(self.para(p.sources_heading, s.h3, "H3"))
-        story += self.bullets(h.sources)
-        if self.job.clinic.web:
-            story.append(self.online_version())
-        story.append(Spacer(1, s.body.leading * 0.5))
-        story.append(self.para(f"**{plain(p.disclaimer)}**"))
+    def flowables(self, index: int, words: doc.Words | None) -> list:
+        d = self.d
+        story = [StartHandout(index, plain(d.title))]
+        for block in (*d.read, *d.write):
+            story += self.block(block)
+        if words:
+            story += self.words_to_know(words)
+        for block in d.closing:
+            story += self.block(block)
         return attach_headings(story)
-
-    def online_version(self) -> QrBlock:
-        """A QR code to the clinic's web address, with the address printed beside it."""
-        web = self.job.clinic.web
-        figure = self.parent.child("Figure", alt=f"QR code: {web}")
-        lines = [f"<b>{to_markup(self.p.online_label)}</b>"] if self.p.online_label else []
-        text = tag(Paragraph("<br/>".join([*lines, to_markup(web)]), self.s.body),
-                   self.parent.child("P"))
-        return QrBlock(web, text, self.s.edition.box * 4, self.s.edition.label_gap * 2, figure)
 
     def panel(self, content: list, background, rule) -> Panel:
         return Panel(content, background, rule, self.s.edition.label_gap * 1.5)
 
     def block(self, block) -> list:
         s = self.s
-        if isinstance(block, model.Paragraph):
-            return [self.para(block.text)]
-        if isinstance(block, model.BulletList):
+        if isinstance(block, doc.Heading):
+            style, role = {1: (s.title, "H1"), 2: (s.h2, "H2"), 3: (s.h3, "H3")}[block.level]
+            return [self.para(block.text, style, role)]
+        if isinstance(block, doc.Para):
+            style = {"body": s.body, "lead": s.message, "label": s.small,
+                     "strong": s.bold}[block.role]
+            if block.role == "strong":
+                return [self.para(f"**{plain(block.text)}**")]
+            return [self.para(block.text, style)]
+        if isinstance(block, doc.Bullets):
             return self.bullets(block.items)
-        if isinstance(block, model.Picture):
-            labels = {part: plain(getattr(block.labels, part)) for part in model.PICTURE_PARTS
-                      if getattr(block.labels, part)}
-            drawing = _pancreas(s.text_width, tuple(labels.items()), s.body.fontSize)
-            figure = Figure(drawing, self.parent.child("Figure", alt=plain(block.alt)))
-            return [KeepTogether([figure, self.para(f"**{plain(block.caption)}**"),
-                                  self.para(block.how_to_use)])]
-        if isinstance(block, model.Blanks):
+        if isinstance(block, doc.Section):
+            story = self.block(block.heading)
+            for inner in block.blocks:
+                story += self.block(inner)
+            return story
+        if isinstance(block, doc.Box):
+            return self.box(block)
+        if isinstance(block, doc.Phones):
+            lines = "<br/>".join(f"<b>{to_markup(phone.label)}: {to_markup(phone.number)}</b>"
+                                 for phone in block.phones)
+            return [tag(Paragraph(lines, s.message), self.parent.child("P"))]
+        if isinstance(block, doc.Figure):
+            return [self.figure(block)]
+        if isinstance(block, doc.NameAndDate):
+            return [self.blank(LabelledLine([
+                (to_markup(block.name_label), block.name.name, block.name.tooltip),
+                (to_markup(block.date_label), block.date.name, block.date.tooltip),
+            ], s)), Spacer(1, s.body.leading * 0.6)]
+        if isinstance(block, doc.LabelledBlanks):
             # A short group of blanks or boxes reads as one thing: keep it on one page.
             group = self.parent.child("Div")
-            lines = [LabelledLine([(to_markup(item.label), self.field(f"{block.name}_{item.name}"),
-                                    plain(item.label))], s, label_share=0.45)
-                     for item in block.items]
+            lines = [LabelledLine([(to_markup(label), field.name, field.tooltip)], s,
+                                  label_share=0.45) for label, field in block.items]
             for line in lines:
                 line.tag_parent = group
             return [KeepTogether(lines)]
-        if isinstance(block, model.Checklist):
+        if isinstance(block, doc.TickBoxes):
             group = self.parent.child("Div")
-            date = to_markup(self.p.date_label) if block.dates else None
             items = [TickBoxItem(
-                to_markup(item.label), s, self.field(f"{block.name}_{item.name}"),
-                plain(item.label), date_label=date,
-                date_field=self.field(f"{block.name}_{item.name}_date") if block.dates else None)
-                for item in block.items]
+                to_markup(label), s, box.name, box.tooltip,
+                date_label=to_markup(block.date_label) if date else None,
+                date_field=date.name if date else None)
+                for label, box, date in block.items]
             for item in items:
                 item.tag_parent = group
             return [KeepTogether(items)]
-        if isinstance(block, model.Choice):
-            heading = [self.para(block.label, s.h3, "H3"), self.para(self.p.choose_one)]
+        if isinstance(block, doc.Choice):
+            heading = [self.para(block.label, s.h3, "H3"), self.para(block.instruction)]
             group = self.parent.child("Div")
-            options = [ChoiceItem(f"<b>{to_markup(o.label)}</b>: {to_markup(o.meaning)}", s,
-                                  self.field(block.name), plain(block.label), o.name)
-                       for o in block.options]
+            options = [ChoiceItem(f"<b>{to_markup(label)}</b>: {to_markup(meaning)}", s,
+                                  block.field.name, plain(block.label), value)
+                       for value, label, meaning in block.options]
             for option in options:
                 option.tag_parent = group
             return [KeepTogether(heading + options)]
-        if isinstance(block, model.Log):
-            columns = [(to_markup(c.label), c.name, plain(c.label)) for c in block.columns]
-            return [self.blank(WriteInLog(columns, block.rows, s, self.field(block.name)))]
-        if isinstance(block, model.Notes):
+        if isinstance(block, doc.Log):
+            columns = [(to_markup(label), name, plain(label)) for name, label in block.columns]
+            return [self.blank(WriteInLog(columns, block.rows, s, block.field.name))]
+        if isinstance(block, doc.Notes):
             return [self.para(block.label, s.h3, "H3"),
-                    self.blank(AnswerLines(block.lines, s, self.field(block.name),
-                                           plain(block.label)))]
-        raise TypeError(block)  # pragma: no cover - the model admits no other block
+                    self.blank(AnswerLines(block.lines, s, block.field.name,
+                                           block.field.tooltip))]
+        if isinstance(block, doc.Questions):
+            return self.questions(block)
+        if isinstance(block, doc.Words):
+            return self.words_to_know(block)
+        if isinstance(block, doc.Online):
+            return [self.online_version(block)]
+        raise TypeError(block)  # pragma: no cover - the document admits no other block
 
-    def questions(self) -> list:
-        s, p = self.s, self.p
+    def box(self, box: doc.Box) -> list:
+        s = self.s
+        content = [f for inner in box.blocks for f in self.block(inner)]
+        if box.kind == "message":
+            return [self.panel(content, TINT, HEADING_INK)]
+        return [Spacer(1, s.body.leading * 0.5),
+                KeepTogether([self.panel(content, WARNING_TINT, WARNING_RULE)])]
+
+    def figure(self, block: doc.Figure):
+        s, picture = self.s, block.picture
+        labels = {part: plain(text) for part, text in picture.labels.items()}
+        drawing = _pancreas(s.text_width, tuple(sorted(labels.items())), s.body.fontSize)
+        figure = Figure(drawing, self.parent.child("Figure", alt=plain(picture.alt)))
+        return KeepTogether([figure, self.para(f"**{plain(picture.caption)}**"),
+                             self.para(picture.how_to_use)])
+
+    def online_version(self, online: doc.Online) -> QrBlock:
+        """A QR code to the handout's web page, with the address printed beside it."""
+        figure = self.parent.child("Figure", alt=f"QR code: {online.address}")
+        lines = [f"<b>{to_markup(online.label)}</b>"] if online.label else []
+        text = tag(Paragraph("<br/>".join([*lines, to_markup(online.address)]), self.s.body),
+                   self.parent.child("P"))
+        return QrBlock(online.address, text, self.s.edition.box * 4,
+                       self.s.edition.label_gap * 2, figure)
+
+    def questions(self, block: doc.Questions) -> list:
+        s = self.s
         story = []
-        for number, question in enumerate(self.h.questions, start=1):
+        for number, question in enumerate(block.questions, start=1):
             # A question and its lines are never split across pages (DESIGN.md); the heading and
             # its instructions stay with the first question.
-            opening = [self.para(p.questions_heading, s.h2, "H2"),
-                       self.para(p.questions_intro)] if number == 1 else []
+            opening = [self.para(block.heading, s.h2, "H2"),
+                       self.para(block.intro)] if number == 1 else []
             group = self.parent.child("Div")
-            asked = TickBoxItem(to_markup(question), s, self.field(f"q{number}_asked"),
-                                f"{plain(p.asked_label)}: {plain(question)}", style=s.bold)
-            answer = AnswerLines(QUESTION_LINES, s, self.field(f"q{number}"), plain(question))
+            asked = TickBoxItem(to_markup(question.text), s, question.asked.name,
+                                question.asked.tooltip, style=s.bold)
+            answer = AnswerLines(QUESTION_LINES, s, question.answer.name,
+                                 question.answer.tooltip)
             asked.tag_parent = answer.tag_parent = group
             story.append(KeepTogether(opening + [asked, answer,
                                                  Spacer(1, s.body.fontSize * 0.6)]))
         return story
 
-    def call_right_away(self) -> list:
-        s, p, clinic = self.s, self.p, self.job.clinic
-        phones = (f"<b>{to_markup(p.phone_label)}: {to_markup(clinic.phone)}</b><br/>"
-                  f"<b>{to_markup(p.after_hours_label)}: {to_markup(clinic.after_hours_phone)}</b>")
-        content = [self.para(p.call_heading, s.h2, "H2"), self.para(p.call_intro),
-                   *self.bullets(self.h.call_right_away),
-                   tag(Paragraph(phones, s.message), self.parent.child("P"))]
-        return [Spacer(1, s.body.leading * 0.5),
-                KeepTogether([self.panel(content, WARNING_TINT, WARNING_RULE)])]
-
-    def words_to_know(self) -> list:
-        if not self.words:
+    def words_to_know(self, words: doc.Words) -> list:
+        if not words.terms:
             return []
-        s, p = self.s, self.p
-        story = [self.para(p.words_heading, s.h2, "H2")]
-        for term in self.words:
+        s = self.s
+        story = [self.para(words.heading, s.h2, "H2")]
+        for term in words.terms:
             story.append(KeepTogether([
-                tag(Paragraph(f"<b>{to_markup(term.term)}</b> &nbsp;({to_markup(p.say_label)}: "
+                tag(Paragraph(f"<b>{to_markup(term.term)}</b> &nbsp;({to_markup(words.say_label)}: "
                               f"{to_markup(term.say)})", s.body), self.parent.child("P")),
                 tag(Paragraph(to_markup(term.means), s.bullet), self.parent.child("P")),
             ]))
         return story
 
 
-__all__ = ["Job", "Rendered", "render", "format_date"]
+__all__ = ["Job", "Rendered", "render"]

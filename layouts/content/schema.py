@@ -17,9 +17,9 @@ from pathlib import Path
 from . import model
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "handouts" / "schema.json"
-_PATTERNS = {"name": model._NAME.pattern, "option": model._OPTION.pattern,
-             "asset": model._ASSET.pattern, "web": model._WEB.pattern}
-_FILES = (model.Clinic, model.Phrases, model.Glossary, model.Handout)
+_PATTERNS = {key: pattern.pattern for key, (pattern, _) in model._PATTERNS.items()}
+_FILES = (model.Clinic, model.Phrases, model.Glossary, model.Handout, model.SetTopics,
+          model.SetLanguage)
 
 
 def _type(hint, meta: dict, defs: dict) -> dict:
@@ -38,6 +38,12 @@ def _type(hint, meta: dict, defs: dict) -> dict:
         if "max_items" in meta:
             out["maxItems"] = meta["max_items"]
         return out
+    if origin is dict:
+        keys = "^" + _PATTERNS[meta["key_pattern"]].removesuffix("\\Z") + "$"
+        value_meta = {k: v for k, v in meta.items() if k in ("choices", "max_length")}
+        return {"type": "object", "propertyNames": {"pattern": keys},
+                "additionalProperties": _type(typing.get_args(hint)[1], value_meta, defs),
+                **({"minProperties": meta["min_items"]} if "min_items" in meta else {})}
     if dataclasses.is_dataclass(hint):
         _define(hint, defs)
         return {"$ref": f"#/$defs/{hint.__name__}"}
@@ -53,7 +59,7 @@ def _type(hint, meta: dict, defs: dict) -> dict:
     if "choices" in meta:
         out["enum"] = list(meta["choices"])
     if "pattern" in meta:
-        out["pattern"] = _PATTERNS[meta["pattern"]].removesuffix("\\Z") + "$"
+        out["pattern"] = "^" + _PATTERNS[meta["pattern"]].removesuffix("\\Z") + "$"
     return out
 
 
@@ -78,7 +84,7 @@ def _define(cls, defs: dict) -> None:
             continue
         properties[f.name] = {"description": f.metadata["doc"], **_type(hints[f.name],
                                                                        f.metadata, defs)}
-        if f.default is dataclasses.MISSING:
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             required.append(f.name)
     defs[cls.__name__] = {"type": "object", "description": cls.__doc__.strip(),
                           "properties": properties, "required": required,

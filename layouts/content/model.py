@@ -185,6 +185,11 @@ class Term:
     means: str = spec("A plain definition in one or two sentences.")
     also: tuple[str, ...] = spec("Other forms to look for (plurals ending -s, -es, -ies are "
                                  "found anyway).", ())
+    always: bool = spec("true to list the term even though it is an everyday word (such as "
+                        "stage or grade), which words to know otherwise leave out.", False)
+    say_lang: str | None = spec("The language of 'say' when it is not the handout's own, such "
+                                "as en for the English term a Spanish reader will hear.", None,
+                                pattern="lang")
     mark: Mark | None = location()
 
 

@@ -238,7 +238,7 @@ def packet_job(content: model.Content, set_name: str, lang: str, edition: str, p
     words = doc.Words(phrases.words_heading, phrases.say_label, _combined_words(
         terms_used(h, set_edition.glossary) for h in set_edition.handouts.values()))
     return Job(documents, edition, paper, logo_path, packet_title=set_edition.info.title,
-               words=words)
+               words=words, cover=doc.cover(content, set_name, lang))
 
 
 def _combined_words(lists) -> tuple[model.Term, ...]:

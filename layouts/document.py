@@ -201,6 +201,54 @@ class Document:
     handout: model.Handout
 
 
+@dataclass(frozen=True)
+class Cover:
+    """The first page of a packet: its title, the patient's blanks and its contents."""
+
+    title: str
+    lang: str
+    name_and_date: NameAndDate
+    contents_heading: str
+    contents: tuple[str, ...]    # the handouts' titles, in the packet's order
+    closing: tuple               # the warning signs of the whole set, the language-help line
+    page_text: PageText
+    notes_page: tuple[str, str]
+
+
+def cover(content: model.Content, set_name: str, lang: str) -> Cover:
+    """The cover of a set's packet in one language."""
+    handout_set = content.sets[set_name]
+    edition = handout_set.languages[lang]
+    p = content.languages[lang].phrases
+    clinic = content.clinic
+    name = (model.field_name("", "patient_name"), model.field_name("", "date_given"))
+    blanks = NameAndDate(Field(name[0], model.plain(p.name_label)), p.name_label,
+                         Field(name[1], model.plain(p.date_given_label)), p.date_given_label)
+    notice = "" if p.translation_reviewed else p.translation_notice or ""
+    page_text = PageText(clinic.name_in(lang), edition.info.title,
+                         (Phone(p.phone_label, clinic.phone),
+                          Phone(p.after_hours_label, clinic.after_hours_phone)),
+                         "", p.page_label, notice)
+    return Cover(edition.info.title, lang, blanks, p.contents_heading,
+                 tuple(edition.handouts[topic].title for topic in handout_set.topics),
+                 (warning_box(content, set_name, lang,
+                              clinic.languages[lang].warning_signs.signs
+                              + edition.info.warning_signs),
+                  Para(clinic.languages[lang].language_help)), page_text,
+                 (p.notes_heading, p.notes_intro))
+
+
+def warning_box(content: model.Content, set_name: str, lang: str, signs) -> Box:
+    """When to call right away: the signs, the clinic's phones, when to call the emergency
+    number instead, and whose advice this is."""
+    p, clinic = content.languages[lang].phrases, content.clinic
+    phones = Phones((Phone(p.phone_label, clinic.phone),
+                     Phone(p.after_hours_label, clinic.after_hours_phone)))
+    return Box("warning", (Heading(p.call_heading, 2), Para(p.call_intro), Bullets(tuple(signs)),
+                           phones, Para(clinic.languages[lang].emergency, "strong"),
+                           Para(p.warning_credit.format(clinic=clinic.name_in(lang)), "label")))
+
+
 def format_date(date: datetime.date, phrases: model.Phrases) -> str:
     return phrases.date_format.format(day=date.day, month=phrases.months[date.month - 1],
                                       year=date.year)
@@ -265,13 +313,8 @@ class _Builder:
                         (p.notes_heading, p.notes_intro), h)
 
     def warning_box(self) -> Box:
-        p, clinic = self.p, self.clinic
-        signs = warning_signs(self.content, self.set, self.lang, self.h)
-        phones = Phones((Phone(p.phone_label, clinic.phone),
-                         Phone(p.after_hours_label, clinic.after_hours_phone)))
-        return Box("warning", (Heading(p.call_heading, 2), Para(p.call_intro),
-                               Bullets(signs), phones, Para(self.local.emergency, "strong"),
-                               Para(p.warning_credit.format(clinic=self.clinic_name), "label")))
+        return warning_box(self.content, self.set.name, self.lang,
+                           warning_signs(self.content, self.set, self.lang, self.h))
 
     def section(self, section: model.Section) -> Section:
         return Section(Heading(section.heading, 2),

@@ -112,7 +112,7 @@ def _masker(glossary: Glossary):
 
 
 @cache
-def _familiar(lang: str) -> frozenset[str]:
+def familiar_words(lang: str) -> frozenset[str]:
     path = WORD_LISTS / f"dale-chall-{lang}.txt"
     if not path.exists():
         return frozenset()
@@ -129,10 +129,10 @@ def allowed_words(folder: Path) -> frozenset[str]:
     return frozenset(w for w in words if w)
 
 
-def _is_familiar(word: str, familiar: frozenset[str]) -> bool:
+def is_familiar(word: str, familiar: frozenset[str]) -> bool:
     word = word.lower()
     if "-" in word:  # after-hours: each part is judged on its own
-        return all(_is_familiar(part, familiar) for part in word.split("-") if part)
+        return all(is_familiar(part, familiar) for part in word.split("-") if part)
     stems = {word, word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("ed"),
              word.removesuffix("d"), word.removesuffix("ing"), word.removesuffix("ly"),
              word.removesuffix("ies") + "y", word.removesuffix("ily") + "y",
@@ -176,7 +176,7 @@ def check_handout(handout: Handout, glossary: Glossary, allowed: frozenset[str],
                         f"ease of {figures.ease_masked:.0f} (Fernández Huerta); aim for "
                         f"{SPANISH_EASE_GOAL:g} or more with shorter sentences and words",
                         "warning")
-    familiar = _familiar(lang)
+    familiar = familiar_words(lang)
     for text in texts(handout):
         if text in handout.sources:
             continue
@@ -189,7 +189,7 @@ def check_handout(handout: Handout, glossary: Glossary, allowed: frozenset[str],
             masked = masker(plain(text))
             hard = sorted({w for w in _WORD.findall(masked) if w != _MASK
                            and syllables(w, lang) >= 3 and not w.isupper()
-                           and not _is_familiar(w, familiar) and w.lower() not in allowed})
+                           and not is_familiar(w, familiar) and w.lower() not in allowed})
             if hard:
                 problems.at(text, "difficult word(s) not in the glossary: " + ", ".join(hard) +
                             "; use a plainer word, add it to glossary.yaml, or list it in "

@@ -38,7 +38,11 @@ def _key(form: str) -> str:
 
 
 def terms_used(handout: Handout, glossary: Glossary) -> list[Term]:
-    """The glossary terms a handout uses, in alphabetical order."""
+    """The glossary terms a handout uses, in alphabetical order, leaving out everyday words
+    (every word on the language's familiar-word list) unless a term is marked `always`."""
+    from .readability import familiar_words, is_familiar
+
+    familiar = familiar_words(handout.lang)
     pattern, by_form = _matcher(glossary)
     found: dict[int, Term] = {}
     skip = set(map(id, handout.sources))
@@ -47,7 +51,9 @@ def terms_used(handout: Handout, glossary: Glossary) -> list[Term]:
             continue
         for match in pattern.finditer(plain(text)):
             term = by_form[_key(match.group(0))]
-            found[id(term)] = term
+            if term.always or not all(is_familiar(word, familiar)
+                                      for word in term.term.split()):
+                found[id(term)] = term
     return sorted(found.values(), key=lambda t: alphabetical(t.term))
 
 

@@ -21,7 +21,7 @@ from reportlab.platypus.doctemplate import FrameActionFlowable
 from reportlab.platypus.flowables import Flowable
 
 from .styles import BODY, BODY_BOLD, HEADING_INK, INK, RULE_INK, Styles
-from .tags import Tagger, TaggingFrame, artifact
+from .tags import Tagger, TaggingFrame, artifact, marked
 
 
 @dataclass(frozen=True)
@@ -70,16 +70,21 @@ class StartOnOddPage(FrameActionFlowable):
 
 
 class FurnishedCanvas(Canvas):
-    """A canvas that draws each page's header and footer once the page counts are known."""
+    """A canvas that draws each page's header and footer once the page counts are known.
+
+    In a packet (`through`), pages are numbered through the whole packet and the contents on
+    its cover get each handout's first page, which is only known once every page is laid out.
+    """
 
     def __init__(self, *args, furniture: list[Furniture], styles: Styles,
-                 show_outline: bool = False, tagged: bool = True, **kwargs):
+                 through: bool = False, tagged: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.furniture, self.styles, self.show_outline = furniture, styles, show_outline
+        self.furniture, self.styles, self.through = furniture, styles, through
         if tagged:
             self.tags = Tagger()
         self.handout_index = 0
         self.page_bookmarks: list[tuple[str, str]] = []
+        self.contents_slots: list[ContentsSlot] = []
         self.field_spots: list = []
         self._kept_pages: list[dict] = []
 
@@ -90,20 +95,49 @@ class FurnishedCanvas(Canvas):
 
     def save(self):
         pages_per_handout = Counter(page["handout_index"] for page in self._kept_pages)
+        first_pages: dict[int, int] = {}
+        for number, page in enumerate(self._kept_pages, start=1):
+            first_pages.setdefault(page["handout_index"], number)
+        total = len(self._kept_pages)
+        slots = self.contents_slots
         seen = Counter()
-        for state in self._kept_pages:
+        for number, state in enumerate(self._kept_pages, start=1):
             self.__dict__.update(state)
             index = self.handout_index
             seen[index] += 1
             for key, title in self.page_bookmarks:
                 self.bookmarkPage(key)
                 self.addOutlineEntry(title, key, level=0)
-            draw_furniture(self, self.furniture[index], self.styles, seen[index],
-                           pages_per_handout[index])
+            for slot in slots:
+                if slot.page == number:
+                    slot.draw(self, first_pages.get(slot.handout, 0))
+            page, pages = ((number, total) if self.through
+                           else (seen[index], pages_per_handout[index]))
+            draw_furniture(self, self.furniture[index], self.styles, page, pages,
+                           first=seen[index] == 1)
             super().showPage()
-        if self.show_outline:  # the packet opens with its bookmarks showing
+        if self.through:  # the packet opens with its bookmarks showing
             self.showOutline()
         super().save()
+
+
+@dataclass(frozen=True)
+class ContentsSlot:
+    """Where a contents entry's page number goes: drawn at save time, right-aligned at `x`."""
+
+    page: int
+    handout: int
+    x: float
+    y: float
+    font: str
+    size: float
+    element: object   # the structure element the number belongs to
+
+    def draw(self, canv, first_page: int) -> None:
+        with marked(canv, self.element):
+            canv.setFillColor(INK)
+            canv.setFont(self.font, self.size)
+            canv.drawRightString(self.x, self.y, str(first_page))
 
 
 SMALLEST_SHARE = 0.6   # text shrinks to fit its space, never below this share of its size
@@ -187,24 +221,25 @@ def furniture_overflows(furniture: Furniture, styles: Styles) -> list[str]:
 
 
 def draw_furniture(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
-                   pages: int) -> None:
-    """Header and footer, both artifacts: a screen reader skips them."""
+                   pages: int, first: bool) -> None:
+    """Header and footer, both artifacts: a screen reader skips them. `first` is the first
+    page of a handout, which carries the clinic's banner."""
     canv.saveState()
     with artifact(canv, "Header"):
-        _draw_header(canv, furniture, styles, page)
+        _draw_header(canv, furniture, styles, first)
     with artifact(canv, "Footer"):
         _draw_footer(canv, furniture, styles, page, pages)
     canv.restoreState()
 
 
-def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, page: int) -> None:
+def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, first: bool) -> None:
     """The clinic's banner on a handout's first page, a running title on the others."""
     e = styles.edition
     width, height = styles.page_size
     left, right = e.margin, width - e.margin
     canv.setFillColor(INK)
     top = height - e.top_margin + 5 * mm
-    if page == 1:
+    if first:
         logo_width = _logo_width(furniture, styles)
         if logo_width:
             canv.drawImage(furniture.logo_path, left, top, width=logo_width,

@@ -146,3 +146,52 @@ class QrBlock(Flowable):
             self.figure.attributes["Page"] = canv.getPageNumber()
         with marked(canv, getattr(self.text, "tag", None)):
             self.text.drawOn(canv, self.size + self.gap, (self.height - self.text.height) / 2)
+
+
+class Contents(Flowable):
+    """A packet's list of handouts, each with the page it starts on.
+
+    The page numbers are not known while the cover is laid out, so each entry leaves a slot
+    that the canvas fills when it saves (see pages.FurnishedCanvas); a dotted leader guides the
+    eye from a title to its number.
+    """
+
+    def __init__(self, entries: list[tuple[str, int]], style, toc: Element | None,
+                 number_width: float):
+        super().__init__()
+        self.entries, self.style, self.number_width = entries, style, number_width
+        self.items = [toc.child("TOCI") if toc else None for _ in entries]
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width
+        self.paras = []
+        for markup, _ in self.entries:
+            para = Paragraph(markup, self.style)
+            para.wrap(avail_width - self.number_width * 1.5, avail_height)
+            self.paras.append(para)
+        self.gap = self.style.leading * 0.4
+        self.height = sum(p.height for p in self.paras) + self.gap * (len(self.paras) - 1)
+        return self.width, self.height
+
+    def draw(self):
+        from .pages import ContentsSlot
+
+        canv, y = self.canv, self.height
+        for para, (_, handout), item in zip(self.paras, self.entries, self.items):
+            y -= para.height
+            with marked(canv, item.child("P") if item else None):
+                para.drawOn(canv, 0, y)
+            baseline = y + self.style.leading - self.style.fontSize
+            end = max(para.getActualLineWidths0()[-1:] or [0]) + self.style.fontSize * 0.4
+            with artifact(canv):
+                canv.setFillColor(INK)
+                canv.setFont(self.style.fontName, self.style.fontSize)
+                dot = canv.stringWidth(". ", self.style.fontName, self.style.fontSize)
+                count = int((self.width - self.number_width - end) // dot)
+                if count > 0:
+                    canv.drawString(end, baseline, ". " * count)
+            x, yy = canv.absolutePosition(self.width, baseline)
+            canv.contents_slots.append(ContentsSlot(
+                canv.getPageNumber(), handout, x, yy, self.style.fontName, self.style.fontSize,
+                item.child("Reference") if item else None))
+            y -= self.gap

@@ -24,7 +24,7 @@ from .pages import (
     furniture_overflows,
     handout_doc_template,
 )
-from .panels import Figure, Panel, QrBlock
+from .panels import Contents, Figure, Panel, QrBlock
 from .picture import pancreas_drawing
 from .styles import BODY, HEADING_INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
 from .tags import Element
@@ -43,6 +43,7 @@ class Job:
     logo_path: str | None
     packet_title: str = ""           # set for a packet: its title (the set's title)
     words: doc.Words | None = None   # a packet's combined words to know, at its end
+    cover: doc.Cover | None = None   # a packet's cover
     tagged: bool = True   # mark content for tagged PDF (off only to show it changes no ink)
 
     @property
@@ -72,20 +73,28 @@ def render(job: Job) -> Rendered:
                                     lang=first.lang)
     root = Element("Document")
     story, furniture = [], []
+    offset = 0
+    if job.cover:  # the packet's cover counts as handout 0, so the topics start at 1
+        furniture.append(_furniture(job.cover, job))
+        section = root.child("Sect")
+        story += cover_story(job.cover, [d.title for d in job.documents], job, styles, section)
+        story.append(StartOnOddPage(template, lambda e=section: _notes_page(
+            job.cover.notes_page, "packet.spare_notes", styles, e)))
+        offset = 1
     last = len(job.documents) - 1
     for index, document in enumerate(job.documents):
         furniture.append(_furniture(document, job))
         section = root.child("Sect") if job.packet else root
         words = job.words if index == last else document.words
-        story += HandoutStory(document, job, styles, section).flowables(index, words)
+        story += HandoutStory(document, job, styles, section).flowables(index + offset, words)
         if index < last:
-            story.append(StartOnOddPage(
-                template, lambda d=document, e=section: _notes_page(d, styles, e)))
+            story.append(StartOnOddPage(template, lambda d=document, e=section: _notes_page(
+                d.notes_page, f"{d.topic}.spare_notes", styles, e)))
     canvases = []
 
     def make_canvas(*args, **kwargs):
         canvases.append(FurnishedCanvas(*args, furniture=furniture, styles=styles,
-                                        show_outline=job.packet, tagged=job.tagged, **kwargs))
+                                        through=job.packet, tagged=job.tagged, **kwargs))
         return canvases[-1]
 
     template.build(story, canvasmaker=make_canvas)
@@ -107,7 +116,28 @@ def tag(flowable, element: Element):
     return flowable
 
 
-def _furniture(document: doc.Document, job: Job) -> Furniture:
+def cover_story(cover: doc.Cover, titles: list[str], job: Job, styles: Styles,
+                parent: Element) -> list:
+    """The packet's cover: its title, the patient's blanks and the list of handouts."""
+    s = styles
+    name = cover.name_and_date
+    blanks = LabelledLine([(to_markup(name.name_label), name.name.name, name.name.tooltip),
+                           (to_markup(name.date_label), name.date.name, name.date.tooltip)], s)
+    blanks.tag_parent = parent.child("Div")
+    story = [StartHandout(0, plain(cover.title)),
+             tag(Paragraph(to_markup(cover.title), s.title), parent.child("H1")), blanks,
+             Spacer(1, s.body.leading),
+             tag(Paragraph(to_markup(cover.contents_heading), s.h2), parent.child("H2")),
+             Contents([(to_markup(title), index) for index, title in enumerate(titles, 1)],
+                      s.body, parent.child("TOC"), s.body.fontSize * 3),
+             Spacer(1, s.body.leading)]
+    closing = HandoutStory(None, job, styles, parent)
+    for block in cover.closing:
+        story += closing.block(block)
+    return attach_headings(story)
+
+
+def _furniture(document, job: Job) -> Furniture:
     text = document.page_text
     return Furniture(
         title=plain(text.title),
@@ -120,14 +150,14 @@ def _furniture(document: doc.Document, job: Job) -> Furniture:
     )
 
 
-def _notes_page(document: doc.Document, styles: Styles, parent: Element) -> list:
+def _notes_page(words: tuple[str, str], field: str, styles: Styles, parent: Element) -> list:
     """A page of lines for notes, used where the packet would otherwise have a blank page."""
     e = styles.edition
     frame_height = styles.page_size[1] - e.top_margin - e.bottom_margin
     heading_space = styles.h2.leading + styles.h2.spaceAfter + styles.body.leading * 2
-    heading, intro = document.notes_page
+    heading, intro = words
     lines = AnswerLines(int((frame_height - heading_space) // e.line_pitch) - 1, styles,
-                        f"{document.topic}.spare_notes", plain(heading))
+                        field, plain(heading))
     lines.tag_parent = parent.child("Div")
     return [tag(Paragraph(to_markup(heading), styles.h2), parent.child("H2")),
             tag(Paragraph(to_markup(intro), styles.body), parent.child("P")),

@@ -22,7 +22,9 @@ from .source import Mapping, Mark, Sequence, Text
 
 PAPERS = ("letter", "a4")
 EDITIONS = ("standard", "large-print")
-DRAWINGS = ("pancreas",)  # pictures the project draws itself; any other comes from a file
+# Pictures the project draws itself, with the parts each can label; others come from files.
+DRAWINGS = {"pancreas": ("liver", "stomach", "pancreas", "gallbladder", "duodenum", "spleen",
+                         "bile_duct", "small_intestine")}
 EASY_LIST_LENGTH = 7  # lists longer than this are hard to take in (DESIGN.md)
 MOST_WARNING_SIGNS = 7  # page 1 shows at most this many (DESIGN.md)
 # Names the output uses for itself (DESIGN.md part 2), so no set or topic may take them.
@@ -230,7 +232,7 @@ class Picture:
     file: str | None = spec("An SVG, PNG or JPEG inside the assets folder, such as "
                             "images/stages.svg.", None, pattern="asset")
     drawing: str | None = spec("A drawing the project makes instead of a file: pancreas.",
-                               None, choices=DRAWINGS)
+                               None, choices=tuple(DRAWINGS))
     labels: dict[str, str] = spec(
         "Words printed in the picture, by the id of the text they replace (for the pancreas "
         "drawing: liver, stomach, pancreas, gallbladder, duodenum, spleen, bile_duct, "
@@ -501,7 +503,7 @@ class _Converter:
         values, ok = {}, True
         for name, f in fields.items():
             if name not in data:
-                if f.default is dataclasses.MISSING:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                     self.error(data, f"'{name}' is missing from {what}; add it: "
                                f"{f.metadata['doc'][0].lower()}{f.metadata['doc'][1:]}")
                     ok = False
@@ -723,9 +725,17 @@ def to_handout(data, topic: str, lang: str, problems: Problems) -> Handout | Non
 def _check_pictures(handout: Handout, problems: Problems) -> None:
     for section in handout.sections:
         for block in section.blocks:
-            if isinstance(block, Picture) and (block.file is None) == (block.drawing is None):
+            if not isinstance(block, Picture):
+                continue
+            if (block.file is None) == (block.drawing is None):
                 problems.at(block, "a picture needs either 'file' (an image in the assets "
                             "folder) or 'drawing' (pancreas), and not both")
+            elif block.drawing:
+                parts = DRAWINGS[block.drawing]
+                for label in block.labels:
+                    if label not in parts:
+                        problems.at(label, f"the {block.drawing} drawing has no part "
+                                    f"'{label}'{did_you_mean(label, parts, 'its parts are')}")
 
 
 def _none(value):

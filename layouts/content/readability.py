@@ -173,7 +173,7 @@ def check_handout(handout: Handout, glossary: Glossary, allowed: frozenset[str],
                         "warning")
         if figures.ease_masked is not None and figures.ease_masked < SPANISH_EASE_GOAL:
             problems.at(section.heading, f"the section '{plain(section.heading)}' has a reading "
-                        f"ease of {figures.ease_masked:.0f} (Fernández Huerta); aim for "
+                        f"ease of {figures.ease_masked:.1f} (Fernández Huerta); aim for "
                         f"{SPANISH_EASE_GOAL:g} or more with shorter sentences and words",
                         "warning")
     familiar = familiar_words(lang)

@@ -11,16 +11,9 @@ from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-PART_NAMES = (
-    "liver",
-    "stomach",
-    "pancreas",
-    "gallbladder",
-    "duodenum",
-    "spleen",
-    "bile_duct",
-    "small_intestine",
-)
+from ..content.model import DRAWINGS
+
+PART_NAMES = DRAWINGS["pancreas"]
 
 ASPECT = 0.62
 

@@ -260,7 +260,7 @@ def check_overflows(clinic: model.Clinic, jobs: list, problems: Problems) -> Non
     for value, what in places:
         if any(plain(value) in text for text in overflowed):
             problems.at(value, f"the clinic's {what} does not fit its space in the page header "
-                        "or footer and would be printed much smaller; shorten it", "warning")
+                        "or footer, where text is never made smaller; shorten it", "warning")
 
 
 def _too_tall(outcome: Outcome, jobs: list, error: Exception) -> Outcome:

@@ -210,7 +210,7 @@ class Cover:
     name_and_date: NameAndDate
     contents_heading: str
     contents: tuple[str, ...]    # the handouts' titles, in the packet's order
-    closing: tuple               # the warning signs of the whole set, the language-help line
+    closing: tuple               # the language-help line
     page_text: PageText
     notes_page: tuple[str, str]
 
@@ -231,10 +231,7 @@ def cover(content: model.Content, set_name: str, lang: str) -> Cover:
                          "", p.page_label, notice)
     return Cover(edition.info.title, lang, blanks, p.contents_heading,
                  tuple(edition.handouts[topic].title for topic in handout_set.topics),
-                 (warning_box(content, set_name, lang,
-                              clinic.languages[lang].warning_signs.signs
-                              + edition.info.warning_signs),
-                  Para(clinic.languages[lang].language_help)), page_text,
+                 (Para(clinic.languages[lang].language_help),), page_text,
                  (p.notes_heading, p.notes_intro))
 
 
@@ -359,7 +356,8 @@ class _Builder:
     def closing(self) -> tuple:
         p = self.p
         out = [Section(Heading(p.sources_heading, 3),
-                       (Bullets(tuple(self.text(s) for s in self.h.sources)),))]
+                       (Bullets(tuple(self.text(s) for s in self.h.sources)),
+                        Para(self.page_text().review)))]
         address = web_address(self.clinic, self.set.name, self.lang, self.h.topic)
         if address:
             out.append(Online(p.online_label or "", address))

@@ -20,7 +20,8 @@ from reportlab.platypus import BaseDocTemplate, PageBreak, PageTemplate
 from reportlab.platypus.doctemplate import FrameActionFlowable
 from reportlab.platypus.flowables import Flowable
 
-from .styles import BODY, BODY_BOLD, HEADING_INK, INK, RULE_INK, Styles
+from .markup import font_runs
+from .styles import BODY, HEADING_INK, INK, RULE_INK, Styles
 from .tags import Tagger, TaggingFrame, artifact, marked
 
 
@@ -31,8 +32,7 @@ class Furniture:
     title: str
     clinic_name: str
     logo_path: str | None
-    phones: str          # "Clinic phone 555-0100 · After hours 555-0199"
-    review: str          # "Reviewed ... · Next review ..."
+    phones: tuple[str, ...]   # ("Clinic phone 555-0100", "After hours 555-0199")
     page_label: str      # "Page {page} of {pages}"
     notice: str = ""     # small print on every page, such as an unchecked translation
 
@@ -140,43 +140,61 @@ class ContentsSlot:
             canv.drawRightString(self.x, self.y, str(first_page))
 
 
-SMALLEST_SHARE = 0.6   # text shrinks to fit its space, never below this share of its size
-OVERFLOW_SHARE = 0.8   # shrinking below this share is worth a warning
+BANNER_LINES = 2   # the clinic's name beside the logo; more would run into the text
+FOOTER_GAP = 2 * mm
 
 
-def _fitted(text: str, font: str, size: float, width: float) -> tuple[float, bool]:
-    """The size at which text fits `width` (at most `size`), and whether it had to shrink so far
-    that the clinic should shorten it."""
-    natural = stringWidth(text, font, size)
-    if natural <= width:
-        return size, False
-    fitted = size * width / natural
-    return max(fitted, size * SMALLEST_SHARE), fitted < size * OVERFLOW_SHARE
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width of text drawn in the body font, with the fallback font where it lacks a
+    character."""
+    return sum(stringWidth(run, font, size) for font, run in font_runs(text, bold))
 
 
-def _banner_lines(name: str, size: float, width: float) -> tuple[list[str], float, bool]:
-    """The clinic's name on one line, or on two balanced lines, at the largest size that fits."""
-    if stringWidth(name, BODY_BOLD, size) <= width:
-        return [name], size, False
-    words = name.split()
+def draw_text(canv: Canvas, x: float, y: float, text: str, size: float, bold: bool = False,
+              align_right: bool = False) -> None:
+    """Draw one line in the body font, switching to the fallback font per run of text, so no
+    character prints as a box."""
+    if align_right:
+        x -= text_width(text, size, bold)
+    for font, run in font_runs(text, bold):
+        canv.setFont(font, size)
+        canv.drawString(x, y, run)
+        x += stringWidth(run, font, size)
+
+
+def wrap_words(text: str, size: float, width: float, bold: bool = False) -> list[str]:
+    """Text broken at spaces into lines no wider than `width`; text never shrinks to fit. A
+    single word wider than the line keeps a line of its own (and is reported by the check)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size, bold) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _balanced(text: str, size: float, width: float, bold: bool) -> list[str]:
+    """The fewest lines, as even as they can be: a clinic's name reads better 'Maple Grove /
+    Cancer Center' than 'Maple Grove Cancer / Center'."""
+    lines = wrap_words(text, size, width, bold)
+    if len(lines) != 2:
+        return lines
+    words = text.split()
     splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
-    if not splits:
-        fitted, overflow = _fitted(name, BODY_BOLD, size, width)
-        return [name], fitted, overflow
-    lines = min(splits, key=lambda pair: max(stringWidth(line, BODY_BOLD, size)
-                                             for line in pair))
-    longest = max(lines, key=lambda line: stringWidth(line, BODY_BOLD, size))
-    fitted, overflow = _fitted(longest, BODY_BOLD, size, width)
-    return list(lines), fitted, overflow
+    fitting = [pair for pair in splits if max(text_width(line, size, bold)
+                                              for line in pair) <= width]
+    return list(min(fitting, key=lambda pair: max(text_width(line, size, bold)
+                                                   for line in pair)))
 
 
 def _shortened(text: str, size: float, width: float) -> str:
-    """Text cut at a word and ended with an ellipsis when even small type cannot fit it all;
-    the running title does this, as the full title is on the handout's first page."""
-    if stringWidth(text, BODY, size) <= width:
+    """The running title cut at a word and ended with an ellipsis when it does not fit one
+    line; the full title is on the handout's first page."""
+    if text_width(text, size) <= width:
         return text
     words = text.split()
-    while len(words) > 1 and stringWidth(" ".join(words) + " …", BODY, size) > width:
+    while len(words) > 1 and text_width(" ".join(words) + " …", size) > width:
         words.pop()
     return " ".join(words) + " …"
 
@@ -198,26 +216,50 @@ def _text_width(styles: Styles) -> float:
     return styles.page_size[0] - 2 * styles.edition.margin
 
 
-def _footer_page_width(text: str, styles: Styles) -> float:
-    return stringWidth(text, BODY_BOLD, styles.edition.small) + 6 * mm
+def _banner_width(furniture: Furniture, styles: Styles) -> float:
+    logo = _logo_width(furniture, styles)
+    return _text_width(styles) - (logo + 4 * mm if logo else 0)
+
+
+def _footer_lines(furniture: Furniture, styles: Styles, page_text: str) -> list[str]:
+    """The footer's lines: the phones (on one line beside the page number when they fit,
+    else one phone a line), then the notice, wrapped."""
+    e, width = styles.edition, _text_width(styles)
+    beside_page = width - text_width(page_text, e.small, bold=True) - 6 * mm
+    together = "   ·   ".join(furniture.phones)
+    if text_width(together, e.small, bold=True) <= beside_page:
+        lines = [together]
+    else:
+        lines = [line for phone in furniture.phones
+                 for line in wrap_words(phone, e.small, beside_page, bold=True)]
+    if furniture.notice:
+        lines += wrap_words(furniture.notice, e.small, width)
+    return lines
+
+
+def _footer_room(styles: Styles) -> int:
+    """How many footer lines fit between the text frame and the bottom of the page."""
+    e = styles.edition
+    return int((e.bottom_margin - 4 * mm - FOOTER_GAP - 6 * mm) // (e.small * 1.45)) + 1
 
 
 def furniture_overflows(furniture: Furniture, styles: Styles) -> list[str]:
-    """The header and footer texts that would have to shrink too far to fit, measured without
-    drawing, so that --check reports what a build would."""
+    """The header and footer texts that do not fit their space, measured without drawing, so
+    that --check reports what a build would print."""
     e, width = styles.edition, _text_width(styles)
-    logo = _logo_width(furniture, styles)
-    banner = width - (logo + 4 * mm if logo else 0)
-    widest_page = _footer_page_width(furniture.page_label.format(page=99, pages=99), styles)
-    checks = [(furniture.clinic_name, _banner_lines(furniture.clinic_name, e.h3, banner)[2]),
-              (furniture.title, _fitted(furniture.title, BODY, e.small, width)[1]),
-              (furniture.phones, _fitted(furniture.phones, BODY_BOLD, e.small,
-                                         width - widest_page)[1]),
-              (furniture.review, _fitted(furniture.review, BODY, e.small, width)[1])]
-    if furniture.notice:
-        checks.append((furniture.notice, _fitted(furniture.notice, BODY, e.small * 0.85,
-                                                  width)[1]))
-    return [text for text, overflow in checks if overflow]
+    found = []
+    banner = _banner_width(furniture, styles)
+    lines = _balanced(furniture.clinic_name, e.h3, banner, True)
+    if len(lines) > BANNER_LINES or any(text_width(line, e.h3, True) > banner
+                                        for line in lines):
+        found.append(furniture.clinic_name)
+    widest_page = furniture.page_label.format(page=999, pages=999)
+    footer = _footer_lines(furniture, styles, widest_page)
+    # Wrapping keeps every line within the width but a single word longer than it.
+    if len(footer) > _footer_room(styles) or any(
+            text_width(word, e.small, True) > width for line in footer for word in line.split()):
+        found += [*furniture.phones, furniture.notice]
+    return [text for text in found if text]
 
 
 def draw_furniture(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
@@ -246,19 +288,18 @@ def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, first: bool
                            height=e.logo_height, preserveAspectRatio=True, anchor="sw",
                            mask="auto")
             logo_width += 4 * mm
-        lines, size, _ = _banner_lines(furniture.clinic_name, e.h3, right - left - logo_width)
+        size = e.h3
+        lines = _balanced(furniture.clinic_name, size, _banner_width(furniture, styles), True)
         leading = size * 1.2
-        canv.setFont(BODY_BOLD, size)
         canv.setFillColor(HEADING_INK)
         # The lines are centred on the logo's middle.
-        first = top + e.logo_height / 2 + (len(lines) - 1) * leading / 2 - size * 0.35
+        y = top + e.logo_height / 2 + (len(lines) - 1) * leading / 2 - size * 0.35
         for index, line in enumerate(lines):
-            canv.drawString(left + logo_width, first - index * leading, line)
+            draw_text(canv, left + logo_width, y - index * leading, line, size, bold=True)
     else:
         # Later pages carry the handout's title, so a loose page can be put back in place.
-        size = _fitted(furniture.title, BODY, e.small, right - left)[0]
-        canv.setFont(BODY, size)
-        canv.drawString(left, top + 2 * mm, _shortened(furniture.title, size, right - left))
+        draw_text(canv, left, top + 2 * mm, _shortened(furniture.title, e.small, right - left),
+                  e.small)
     canv.setStrokeColor(RULE_INK)
     canv.setLineWidth(0.6)
     canv.line(left, top - 1.5 * mm, right, top - 1.5 * mm)
@@ -267,31 +308,25 @@ def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, first: bool
 def _draw_footer(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
                  pages: int) -> None:
     """From the text frame down: a rule, the phones and the page number (a patient may hold
-    only this page), the review dates, then any notice in smaller print."""
+    only this page), then any notice; each in the edition's small type, wrapped, never
+    shrunk."""
     e = styles.edition
     width = styles.page_size[0]
     left, right = e.margin, width - e.margin
-    small = e.small
     canv.setStrokeColor(RULE_INK)
     canv.setLineWidth(0.6)
-    line_height = small * 1.45
     rule = e.bottom_margin - 4 * mm
     canv.line(left, rule, right, rule)
-    first = rule - 2 * mm - small * 0.75
-    second = first - line_height
     page_text = furniture.page_label.format(page=page, pages=pages)
-    page_width = _footer_page_width(page_text, styles)
     canv.setFillColor(INK)
-    canv.setFont(BODY_BOLD, _fitted(furniture.phones, BODY_BOLD, small,
-                                    right - left - page_width)[0])
-    canv.drawString(left, first, furniture.phones)
-    canv.setFont(BODY_BOLD, small)
-    canv.drawRightString(right, first, page_text)
-    canv.setFont(BODY, _fitted(furniture.review, BODY, small, right - left)[0])
-    canv.drawString(left, second, furniture.review)
-    if furniture.notice:
-        canv.setFont(BODY, _fitted(furniture.notice, BODY, small * 0.85, right - left)[0])
-        canv.drawString(left, second - line_height, furniture.notice)
+    y = rule - FOOTER_GAP - e.small * 0.75
+    draw_text(canv, right, y, page_text, e.small, bold=True, align_right=True)
+    lines = _footer_lines(furniture, styles, page_text)
+    phones = len(lines) - (len(wrap_words(furniture.notice, e.small, right - left))
+                           if furniture.notice else 0)
+    for index, line in enumerate(lines):
+        draw_text(canv, left, y, line, e.small, bold=index < phones)
+        y -= e.small * 1.45
 
 
 def handout_doc_template(target, styles: Styles, *, title: str, author: str, subject: str,

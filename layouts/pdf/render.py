@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 from functools import cache
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from .. import document as doc
@@ -120,20 +121,17 @@ def cover_story(cover: doc.Cover, titles: list[str], job: Job, styles: Styles,
                 parent: Element) -> list:
     """The packet's cover: its title, the patient's blanks and the list of handouts."""
     s = styles
-    name = cover.name_and_date
-    blanks = LabelledLine([(to_markup(name.name_label), name.name.name, name.name.tooltip),
-                           (to_markup(name.date_label), name.date.name, name.date.tooltip)], s)
-    blanks.tag_parent = parent.child("Div")
+    blanks = HandoutStory(None, job, styles, parent)
     story = [StartHandout(0, plain(cover.title)),
-             tag(Paragraph(to_markup(cover.title), s.title), parent.child("H1")), blanks,
+             tag(Paragraph(to_markup(cover.title), s.title), parent.child("H1")),
+             *blanks.name_and_date(cover.name_and_date),
              Spacer(1, s.body.leading),
              tag(Paragraph(to_markup(cover.contents_heading), s.h2), parent.child("H2")),
              Contents([(to_markup(title), index) for index, title in enumerate(titles, 1)],
                       s.body, parent.child("TOC"), s.body.fontSize * 3),
              Spacer(1, s.body.leading)]
-    closing = HandoutStory(None, job, styles, parent)
     for block in cover.closing:
-        story += closing.block(block)
+        story += blanks.block(block)
     return attach_headings(story)
 
 
@@ -143,8 +141,7 @@ def _furniture(document, job: Job) -> Furniture:
         title=plain(text.title),
         clinic_name=plain(text.clinic_name),
         logo_path=job.logo_path,
-        phones="   ·   ".join(f"{plain(phone.label)} {phone.number}" for phone in text.phones),
-        review=text.review,
+        phones=tuple(f"{plain(phone.label)} {phone.number}" for phone in text.phones),
         page_label=text.page_label,
         notice=text.notice,
     )
@@ -254,10 +251,7 @@ class HandoutStory:
         if isinstance(block, doc.Figure):
             return [self.figure(block)]
         if isinstance(block, doc.NameAndDate):
-            return [self.blank(LabelledLine([
-                (to_markup(block.name_label), block.name.name, block.name.tooltip),
-                (to_markup(block.date_label), block.date.name, block.date.tooltip),
-            ], s)), Spacer(1, s.body.leading * 0.6)]
+            return [*self.name_and_date(block), Spacer(1, s.body.leading * 0.6)]
         if isinstance(block, doc.LabelledBlanks):
             # A short group of blanks or boxes reads as one thing: keep it on one page.
             group = self.parent.child("Div")
@@ -299,6 +293,21 @@ class HandoutStory:
         if isinstance(block, doc.Online):
             return [self.online_version(block)]
         raise TypeError(block)  # pragma: no cover - the document admits no other block
+
+    def name_and_date(self, block: doc.NameAndDate) -> list:
+        """One thing a line, each line long enough for handwriting (DESIGN.md: a name at
+        least 90 mm, a date at least 50 mm), labels in one column so the lines start
+        together."""
+        group = self.parent.child("Div")
+        labels = ((block.name_label, block.name), (block.date_label, block.date))
+        widest = max(stringWidth(plain(label), self.s.bold.fontName, self.s.bold.fontSize)
+                     for label, _ in labels)
+        share = min(0.45, (widest + self.s.bold.fontSize) / self.s.text_width)
+        lines = [LabelledLine([(to_markup(label), field.name, field.tooltip)], self.s,
+                              label_share=share) for label, field in labels]
+        for line in lines:
+            line.tag_parent = group
+        return lines
 
     def box(self, box: doc.Box) -> list:
         s = self.s

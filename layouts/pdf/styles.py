@@ -67,7 +67,7 @@ class Edition:
 
     name: str
     body: float               # body type size
-    small: float              # header, footer, captions
+    small: float              # header, footer, labels and notices: never smaller
     h1: float
     h2: float
     h3: float
@@ -91,9 +91,9 @@ EDITIONS = {
     "standard": Edition("standard", body=14, small=12, h1=26, h2=19, h3=16,
                         line_pitch=11 * mm, box=7 * mm, label_gap=4 * mm, margin=20 * mm,
                         top_margin=30 * mm, bottom_margin=28 * mm, logo_height=15 * mm),
-    "large-print": Edition("large-print", body=18, small=14, h1=32, h2=24, h3=20,
+    "large-print": Edition("large-print", body=18, small=16, h1=32, h2=24, h3=20,
                            line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
-                           top_margin=32 * mm, bottom_margin=32 * mm, logo_height=16 * mm),
+                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm),
 }
 
 

@@ -175,16 +175,18 @@ def check_reviews(content: model.Content, today: datetime.date, problems: Proble
 
 
 def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:
-    """Reading-level warnings for every handout; returns (set, lang, topic) -> figures."""
-    from .content.readability import allowed_words, check_handout
+    """Reading-level warnings for every handout, measured on the document the PDF and the web
+    page print; returns (set, lang, topic) -> figures."""
+    from .readability import allowed_words, check_document
 
     figures = {}
     for handout_set in content.sets.values():
         for lang, edition in handout_set.languages.items():
             allowed = allowed_words(src / lang)
-            for topic, handout in edition.handouts.items():
-                figures[handout_set.name, lang, topic] = check_handout(
-                    handout, edition.glossary, allowed, problems)
+            for topic in edition.handouts:
+                document = doc.document(content, handout_set.name, lang, topic, None)
+                figures[handout_set.name, lang, topic] = check_document(
+                    document, edition.glossary, allowed, problems)
     return figures
 
 

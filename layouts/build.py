@@ -22,6 +22,7 @@ from .content.library import UsageError
 from .content.model import plain
 from .content.source import Text
 from .pdf.markup import describe, unprintable
+from .state import input_key, is_up_to_date, read_state
 from .write import (
     locked,
     remove_stale_temporaries,
@@ -51,6 +52,7 @@ class Options:
     flatten: bool = False
     jobs: int = 1                 # processes for rendering and filling
     shard: str | None = None      # "K/N"
+    force: bool = False           # rebuild every output, even those found up to date
 
     @property
     def clinic_file(self) -> Path:
@@ -107,15 +109,31 @@ def build(options: Options) -> Outcome:
         return outcome
     if options.fill:
         return _fill(options, content, logo, outcome)
+    keys = {p.path: input_key(p.job, _assets_drawn(p.job, options)) for p in planned}
+    recorded = {} if options.force else read_state(options.out)
+    kept = {p.path: recorded[p.path] for p in planned
+            if is_up_to_date(options.out, p.path, keys[p.path], recorded, options.preview)}
+    to_make = [p for p in planned if p.path not in kept]
     try:
-        results = _make_pdfs([p.job for p in planned], options.jobs)
+        results = _make_pdfs([p.job for p in to_make], options.jobs)
     except LayoutError as e:
         # The model's length limits should prevent this; if a block still cannot fit a page,
         # say so against the handouts instead of showing a traceback.
-        return _too_tall(outcome, [p.job for p in planned], e)
-    files = [(p.path, p.meta, result) for p, result in zip(planned, results)]
-    outcome.written = write_all(options.out, files, options.preview)
+        return _too_tall(outcome, [p.job for p in to_make], e)
+    made = [(p.path, p.meta, result, keys[p.path]) for p, result in zip(to_make, results)]
+    outcome.written = write_all(options.out, made, kept, options.preview)
     return outcome
+
+
+def _assets_drawn(job, options: Options) -> list[Path]:
+    """The files a render job draws from the assets folder: the logo and file pictures."""
+    files = [Path(job.logo_path)] if job.logo_path else []
+    for document in job.documents:
+        for block in (*document.read, *document.write):
+            blocks = block.blocks if isinstance(block, doc.Section) else (block,)
+            files += [options.assets / b.picture.file for b in blocks
+                      if isinstance(b, doc.Figure) and b.picture.file]
+    return files
 
 
 # ---- checks -------------------------------------------------------------------------------------

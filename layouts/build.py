@@ -94,6 +94,10 @@ def build(options: Options) -> Outcome:
         check_reviews(content, options.today or datetime.date.today(), problems)
         reading = check_reading(content, options.src, problems)
         logo = find_image(content.clinic.logo, problems, options.assets)
+        if not content.clinic.web:
+            problems.at(content.clinic, "the clinic file has no 'web' address, so no handout "
+                        "prints a QR code to its web page; add web: with the address where "
+                        "the site/ folder is published", "warning")
     if content and not problems.errors and not options.fill:
         planned = plan(content, options, logo, reading)
         check_overflows(content.clinic, [p.job for p in planned], problems)

@@ -17,7 +17,7 @@ from pathlib import Path
 from reportlab.platypus.doctemplate import LayoutError
 
 from .content import model
-from .content.assets import find_image
+from .content.assets import ASSETS_DIR, find_asset
 from .content.errors import BuildFailure, Problem, Problems, did_you_mean
 from .content.model import plain
 from .content.source import Text, read_yaml
@@ -177,7 +177,8 @@ def build(options: Options) -> Outcome:
         check_printable(content, problems)
         check_reviews(content, options.today or datetime.date.today(), problems)
         reading = check_reading(content, options.src, problems)
-        logo = find_image(content.clinic.logo, problems)
+        logo = find_asset(content.clinic.logo, ASSETS_DIR, problems, kinds=("png", "jpeg"),
+                          logo=True)
     if content and not problems.errors and not options.fill:
         planned = plan(content, options, logo, reading)
         check_overflows(content.clinic, [job for _, _, job in planned], problems)

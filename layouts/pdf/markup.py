@@ -12,7 +12,7 @@ import unicodedata
 from functools import cache
 
 from ..content.model import BOLD, SPACE
-from .styles import BODY, FALLBACK, font_characters
+from .styles import BODY, BODY_BOLD, FALLBACK, FALLBACK_BOLD, font_characters
 
 # Scripts that need shaping or right-to-left layout, which this tool does not do yet.
 _UNSUPPORTED_SCRIPTS = (
@@ -46,6 +46,15 @@ def _font_runs(text: str) -> str:
         run = _escape("".join(run))
         out.append(f'<font name="{FALLBACK}">{run}</font>' if lacks else run)
     return "".join(out)
+
+
+def font_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
+    """Plain text -> (font name, run) pairs, for text drawn outside a paragraph (a picture's
+    labels): the body face, and the fallback face for the characters the body face lacks."""
+    body = font_characters(BODY)
+    faces = (BODY_BOLD, FALLBACK_BOLD) if bold else (BODY, FALLBACK)
+    return [(faces[lacks], "".join(run))
+            for lacks, run in itertools.groupby(text, key=lambda c: _needs_fallback(c, body))]
 
 
 def _needs_fallback(char: str, body: frozenset[int]) -> bool:

@@ -70,7 +70,8 @@ def find_asset(written, assets_dir: Path, problems: Problems, kinds=KINDS,
         problems.at(written, _missing(text, root))
         return None
     kind = _EXTENSIONS.get(path.suffix.lower())
-    allowed = " or ".join(_KIND_NAMES[k] for k in kinds)
+    names = [_KIND_NAMES[k] for k in kinds]
+    allowed = " or ".join(filter(None, (", ".join(names[:-1]), names[-1])))
     if kind not in kinds:
         problems.at(written, f"'{text}' is not a {allowed} file; save the picture as "
                     f"{allowed} and write its name with the right ending")
@@ -80,8 +81,8 @@ def find_asset(written, assets_dir: Path, problems: Problems, kinds=KINDS,
         size = path.stat().st_size
         limit = MAX_SVG_BYTES if kind == "svg" else MAX_IMAGE_BYTES
         if size > limit:  # refused before reading: a huge file is never loaded
-            problems.at(written, f"'{text}' is {size / 1_000_000:.1f} MB, over the limit of "
-                        f"{limit // 1_000_000} MB for a {_KIND_NAMES[kind]} picture; "
+            problems.at(written, f"'{text}' is {size / 1_000_000:.1f} MB, over the "
+                        f"{limit // 1_000_000} MB limit for {_KIND_NAMES[kind]} pictures; "
                         + _smaller_copy(kind))
             return None
         with open(path, "rb") as f:

@@ -78,6 +78,7 @@ _UNITS_PX = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm":
 _LENGTH = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z%]*)\s*\Z")
 _DATA_IMAGE = re.compile(r"data:image/(png|jpe?g);base64,(.*)\Z", re.S | re.I)
 _FRAGMENT = re.compile(r"#[^\s#]+\Z")
+_DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY)", re.I)
 _CSS_LOADS = {"image", "image-set", "-webkit-image-set", "cross-fade", "element", "src"}
 # Where each start tag is in the text: skipping comments, CDATA and processing instructions,
 # the n-th match is the n-th element in document order.
@@ -218,7 +219,7 @@ def _prepare(data: bytes | None, shown: str, labels: dict, problems: Problems, a
                        "text in UTF-8); save the drawing again as plain SVG")
         return None
     source = _Source(shown, text, problems)
-    declaration = re.search(r"<!(DOCTYPE|ENTITY)", text, re.I)
+    declaration = _DECLARATION.search(text)
     if declaration:  # refused before the parser sees it: no DTD is ever read
         source.error_at_offset(declaration.start(), f"the SVG has a <!{declaration[1]}> "
                                "declaration, which a picture may not have (it can expand to "
@@ -228,10 +229,16 @@ def _prepare(data: bytes | None, shown: str, labels: dict, problems: Problems, a
     root = _parse(data, source)
     if root is None:
         return None
-    if not isinstance(root.tag, str) or etree.QName(root).localname != "svg" or \
-            etree.QName(root).namespace not in (SVG_NS, None):
-        source.error(root, f"this is not an SVG drawing (it starts with <{root.tag}>, not "
-                     "<svg>); save the drawing again as SVG")
+    elements = list(root.iter(etree.Element))
+    source.index = {id(el): place for place, el in enumerate(elements)}
+    source.keep_alive = elements  # ids stay valid while the elements live
+    if etree.QName(root).localname != "svg" or etree.QName(root).namespace not in (SVG_NS, None):
+        source.error(root, f"this is not an SVG drawing (it starts with "
+                     f"<{etree.QName(root).localname}>, not <svg>); save the drawing again as SVG")
+        return None
+    if len(elements) > MAX_ELEMENTS:
+        source.error(root, f"the drawing has {len(elements):,} elements, more than the "
+                     f"{MAX_ELEMENTS:,} a picture may have; simplify it in the drawing program")
         return None
     texts, ids = _walk(root, source)
     if source.reported:
@@ -269,13 +276,6 @@ def _walk(root, source: _Source):
     ids: dict[str, object] = {}
     foreign = []
     dropped: set[int] = set()
-    elements = list(root.iter(etree.Element))
-    source.index = {id(el): place for place, el in enumerate(elements)}
-    source.keep_alive = elements  # ids stay valid while the elements live
-    if len(elements) > MAX_ELEMENTS:
-        source.error(root, f"the drawing has {len(elements):,} elements, more than the "
-                     f"{MAX_ELEMENTS:,} a picture may have; simplify it in the drawing program")
-        return texts, ids
     for node in root.iter():
         if foreign and any(id(a) in dropped for a in node.iterancestors()):
             continue  # inside an editor's element: dropped below, never drawn
@@ -429,12 +429,14 @@ def _check_css(css: str, node, source: _Source, attribute: str | None = None,
         elif token.type == "function" and token.lower_name == "url":
             target = next((t.value for t in token.arguments if t.type == "string"), "")
         elif token.type == "function" and token.lower_name in _CSS_LOADS:
-            target = f"{token.lower_name}(...)"
+            target = ""  # these load a picture whatever they are given
         if target is not None and not _FRAGMENT.match(target.strip()):
             where = f"{attribute}=" if attribute else "style"
-            source.error(node, f"the SVG's {where} uses url({_short(target)}), which refers "
-                         "to something outside this SVG; a picture may only refer to its own "
-                         "parts, as url(#id)", attribute=attribute)
+            call = (f"url({_short(target)})" if token.type == "url" or token.lower_name == "url"
+                    else f"{token.lower_name}(...)")
+            source.error(node, f"the SVG's {where} uses {call}, which refers to something "
+                         "outside this SVG; a picture may only refer to its own parts, as "
+                         "url(#id)", attribute=attribute)
 
 
 def _flatten(tokens):
@@ -648,6 +650,23 @@ def _in_our_fonts(string: String, font_for_text: FontForText):
         parts.add(part)
         x += width
     return parts
+
+
+def smallest_text(drawing: Drawing) -> float | None:
+    """The smallest type size a drawing prints, in points as placed (None: it has no text),
+    so a caller can hold a picture's words to the edition's smallest size."""
+    sizes = []
+
+    def walk(group, scale):
+        for shape in group.contents:
+            if isinstance(shape, String):
+                sizes.append(shape.fontSize * scale)
+            elif isinstance(shape, Group):
+                a, b, c, d = shape.transform[:4]
+                walk(shape, scale * math.sqrt(abs(a * d - b * c)))
+
+    walk(drawing, 1.0)
+    return min(sizes) if sizes else None
 
 
 def _scaled(drawing: Drawing, width: float) -> Drawing:

@@ -331,7 +331,7 @@ def test_parser_is_hardened_even_if_the_doctype_scan_were_gone(folders, monkeypa
 ], ids=["http-local", "https", "network-path", "file-url", "climb-out", "absolute",
         "use-climb-out", "use-absolute", "use-other-file-inside", "image-inside", "pattern-http",
         "gradient-climb-out", "javascript-link"])
-@pytest.mark.parametrize("attribute", ["xlink:href", "href"])
+@pytest.mark.parametrize("attribute", ["xlink:href", "href", 'xmlns:l="urn:x" l:href'])
 def test_references_outside_the_file_are_refused(folders, listener, element, target, phrase,
                                                 attribute):
     assets, outside = folders
@@ -342,8 +342,9 @@ def test_references_outside_the_file_are_refused(folders, listener, element, tar
     text = (HEAD + 'viewBox="0 0 100 100">\n  <g>\n'
             f'    <{element} x="0" y="0" width="10" height="10" {attribute}="{target}"/>\n'
             '  </g>\n</svg>\n')
-    assert_refused(assets, text, rf"refers to something outside this SVG.*{phrase}",
-                   place(text, f'{attribute}="'))
+    name = attribute.split()[-1]
+    assert_refused(assets, text, rf"{name}=\".*refers to something outside this SVG.*{phrase}",
+                   place(text, f'{name}="'))
     assert connections(listener) == 0
 
 
@@ -929,10 +930,15 @@ def test_a_raster_picture_is_an_image_of_the_width_asked(folders):
 
 # ---- the shipped pictures -----------------------------------------------------------------------
 
-SHIPPED = {
-    "images/stage-scale.svg": {"stage1", "stage2", "stage3", "stage4", "less", "more"},
-    "images/follow-up-timeline.svg": {"early", "early-often", "later", "later-often",
-                                      "treatment-ends", "years", "visit"},
+SHIPPED = {  # every text id, with the Spanish a handout could give it
+    "images/stage-scale.svg": {
+        "stage1": "Etapa 1", "stage2": "Etapa 2", "stage3": "Etapa 3", "stage4": "Etapa 4",
+        "less": "Menos extendido", "more": "Más extendido"},
+    "images/follow-up-timeline.svg": {
+        "early": "Al principio", "early-often": "A menudo cada 3 a 6 meses",
+        "later": "Después", "later-often": "Cada vez menos", "treatment-ends":
+        "Fin del tratamiento", "years": "Años después del tratamiento",
+        "visit": "Una visita con su médico del cáncer"},
 }
 
 
@@ -951,7 +957,7 @@ def test_the_shipped_pictures_convert_with_every_label_translatable(name):
     problems = Problems()
     written = located(picture_yaml(name))["picture"]["file"]
     asset = find_asset(written, ASSETS_DIR, problems)
-    labels = {key: f"Étiquette {key}" for key in SHIPPED[name]}
+    labels = SHIPPED[name]
     check_svg(asset, labels, problems, written)
     assert [str(p) for p in problems.sorted()] == []
     drawing = svg_drawing(asset, labels, 480)
@@ -981,3 +987,45 @@ def test_the_stage_picture_shows_the_spread_growing_from_stage_1_to_4():
     assert len(reach) == 4 and reach == sorted(reach) and len(set(reach)) == 4
     assert [t.text for t in root.iterfind(".//s:text", ns)][:4] == [
         "Stage 1", "Stage 2", "Stage 3", "Stage 4"]
+
+
+# ---- labels that do not fit ---------------------------------------------------------------------
+
+ROOMY = (HEAD + 'viewBox="0 0 400 100">\n'
+         '  <text id="left" x="10" y="40" font-size="20">Less</text>\n'
+         '  <text id="right" x="300" y="40" font-size="20" text-anchor="end">More</text>\n'
+         '  <text id="mid" x="200" y="90" font-size="20" text-anchor="middle">Middle</text>\n'
+         '</svg>\n')
+
+
+def test_a_label_that_fits_is_fine(folders):
+    assets, _ = folders
+    lines, _, _ = check(assets, ROOMY, {"left": "Menos extendido", "right": "Más extendido"})
+    assert lines == []
+
+
+def test_a_label_too_long_for_the_picture_is_an_error_at_the_label(folders):
+    assets, _ = folders
+    labels = {"left": "Se ha extendido mucho menos que antes",
+              "mid": "A middle label that is far too long to fit across this picture at all"}
+    lines, _, _ = check(assets, ROOMY, labels)
+    shown = assets / "images" / "x.svg"
+    assert lines == [
+        f"{YAML_NAME}:4:11: error: label 'left' is too long for the picture '{shown}': it runs "
+        "into the words 'More'; shorten it",
+        f"{YAML_NAME}:5:10: error: label 'mid' is too long for the picture '{shown}': it runs "
+        "past the picture's edge; shorten it",
+    ]
+
+
+def test_a_drawing_svglib_cannot_convert_is_a_plain_error(folders, monkeypatch):
+    assets, _ = folders
+
+    def broken(root):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(svg_module, "_convert", broken)
+    lines, _, _ = check(assets, SIMPLE)
+    assert lines == [f"{assets / 'images' / 'x.svg'}:1: error: the drawing cannot be converted "
+                     "(ZeroDivisionError: float division by zero); open it in a drawing program "
+                     "and save it again as plain SVG"]

@@ -107,13 +107,13 @@ def find_asset(written, assets_dir: Path, problems: Problems, kinds=KINDS,
         return Asset(path, kind, None, None, shown)
     size_px = _png_size(data) if kind == "png" else _jpeg_size(data)
     if size_px is None:
-        problems.at(written, f"'{text}' is not a {_KIND_NAMES[kind]} image, or it is damaged; "
-                    f"open it in a picture editor and save it again as {_KIND_NAMES[kind]}")
+        problems.at(written, f"'{text}' is not a {allowed} image, or it is damaged; open it "
+                    f"in a picture editor and save it again as {_KIND_NAMES[kind]}")
         return None
     width, height = size_px
     if not width or not height or width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-        problems.at(written, f"'{text}' is {width} x {height} pixels, which cannot be used; "
-                    "save a copy at most 4096 pixels on each side")
+        problems.at(written, f"'{text}' is {width} x {height} pixels, too large to use (or "
+                    "empty); save a copy at most 4096 pixels on each side")
         return None
     if not decodes(path):
         problems.at(written, f"'{text}' is damaged and cannot be read; open it in a picture "

@@ -103,7 +103,16 @@ def check_svg(asset: Asset, labels: dict, problems: Problems, at) -> None:
     values the words to print); a file that cannot be read at all points at `at`, the located
     value that names the file.
     """
-    _prepare(_read(asset, problems, at), asset.shown, labels, problems, at)
+    root = _prepare(_read(asset, problems, at), asset.shown, labels, problems, at)
+    if root is None:
+        return
+    try:  # converted once now, so a drawing svglib cannot convert is found before any writing
+        drawing = _convert(root)
+    except Exception as e:  # svglib on a file no check foresaw: the file's fault, said plainly
+        problems.error(asset.shown, 1, 0, f"the drawing cannot be converted ({type(e).__name__}:"
+                       f" {e}); open it in a drawing program and save it again as plain SVG")
+        return
+    _check_fit(drawing, labels, problems, asset.shown, at)
 
 
 def svg_drawing(asset: Asset, labels: dict[str, str], width: float,
@@ -331,7 +340,7 @@ def _check_attributes(node, element: str, source: _Source) -> None:
         if name.localname.lower().startswith("on"):
             source.error(node, f"the attribute {shown} runs a program when the picture is "
                          "shown, which a picture may not; delete it", attribute=shown)
-        elif name.localname == "href" and name.namespace in (XLINK_NS, None):
+        elif name.localname == "href":  # in any namespace: a renderer may not be as strict
             _check_reference(node, element, qualified, shown, value, source)
         elif "(" in value or "\\" in value:
             _check_css(value, node, source, attribute=shown)
@@ -616,13 +625,71 @@ def _is_bold(weight) -> bool:
 
 
 def _render(root, font_for_text: FontForText) -> Drawing:
+    drawing = _convert(root)
+    _use_our_fonts(drawing, font_for_text)
+    return drawing
+
+
+def _convert(root) -> Drawing:
+    """svglib's conversion of the checked tree (each text still one String)."""
     from svglib.svglib import SvgRenderer
 
     register_fonts()
     # The path is None, so svglib resolves no reference to a file even if one slipped past.
-    drawing = SvgRenderer(None, font_map=_OurFonts()).render(root)
-    _use_our_fonts(drawing, font_for_text)
-    return drawing
+    return SvgRenderer(None, font_map=_OurFonts()).render(root)
+
+
+def _check_fit(drawing: Drawing, labels: dict, problems: Problems, shown: str, at) -> None:
+    """A translated label must stay inside the picture and off its other words."""
+    words = {" ".join(str(v).split()): key for key, v in labels.items()}
+    boxes = list(_text_boxes(drawing))
+    edge = (0, 0, drawing.width, drawing.height)
+    tolerance = 0.01 * max(drawing.width, drawing.height)
+    reported = set()
+    for text, box, line in boxes:
+        key = words.get(" ".join(text.split()))
+        if key is None or key in reported:
+            continue
+        value = labels[key]
+        trouble = None
+        if box[0] < edge[0] - tolerance or box[2] > edge[2] + tolerance:
+            trouble = "runs past the picture's edge"
+        else:
+            # Pieces of one <text> touch by design; only other texts count.
+            other = next((t for t, b, other_line in boxes if other_line is not line
+                          and _overlap(box, b, tolerance)), None)
+            if other is not None:
+                trouble = f"runs into the words '{_short(other)}'"
+        if trouble:
+            reported.add(key)
+            message = (f"label '{key}' is too long for the picture '{shown}': it {trouble}; "
+                       "shorten it")
+            _report_at(problems, value if getattr(value, "mark", None) else at, shown, message)
+
+
+def _overlap(a, b, tolerance: float) -> bool:
+    return (a[0] + tolerance < b[2] and b[0] + tolerance < a[2]
+            and a[1] + tolerance < b[3] and b[1] + tolerance < a[3])
+
+
+def _text_boxes(group, transform=(1, 0, 0, 1, 0, 0)):
+    """Each String's text, its box (x0, y0, x1, y1) on the drawing as printed, and the Group it
+    is in (svglib makes one Group per <text>)."""
+    from reportlab.graphics.shapes import mmult
+
+    for shape in group.contents:
+        if isinstance(shape, Group):
+            yield from _text_boxes(shape, mmult(transform, shape.transform))
+        elif isinstance(shape, String):
+            width = sum(stringWidth(run, font, shape.fontSize)
+                        for font, run in font_runs(shape.text, shape.fontName == BODY_BOLD))
+            start = shape.x - {"middle": width / 2, "end": width}.get(shape.textAnchor, 0)
+            low, high = shape.y - 0.25 * shape.fontSize, shape.y + 0.8 * shape.fontSize
+            a, b, c, d, e, f = transform
+            corners = [(a * x + c * y + e, b * x + d * y + f)
+                       for x in (start, start + width) for y in (low, high)]
+            xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+            yield shape.text, (min(xs), min(ys), max(xs), max(ys)), group
 
 
 def _use_our_fonts(group, font_for_text: FontForText) -> None:

@@ -67,7 +67,7 @@ def find_asset(written, assets_dir: Path, problems: Problems, kinds=KINDS,
                     "images/<file name>")
         return None
     if not path.is_file():
-        problems.at(written, _missing(text, root))
+        problems.at(written, _missing(text))
         return None
     kind = _EXTENSIONS.get(path.suffix.lower())
     names = [_KIND_NAMES[k] for k in kinds]
@@ -122,8 +122,8 @@ def find_asset(written, assets_dir: Path, problems: Problems, kinds=KINDS,
     return Asset(path, kind, width, height, shown)
 
 
-def _missing(text: str, root: Path) -> str:
-    if text.startswith("assets/") and (root / text.removeprefix("assets/")).is_file():
+def _missing(text: str) -> str:
+    if text.startswith("assets/"):
         fixed = text.removeprefix("assets/")
         return (f"there is no file '{text}' in the assets folder; paths start inside it, so "
                 f"write {fixed}, without assets/")

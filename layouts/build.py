@@ -16,7 +16,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from . import document as doc
 from .content import library, model
-from .content.assets import find_image
+from .content.assets import find_asset
 from .content.errors import BuildFailure, Problem, Problems, did_you_mean
 from .content.library import UsageError
 from .content.model import plain
@@ -87,19 +87,21 @@ class Planned:
 def build(options: Options) -> Outcome:
     problems = Problems()
     content = library.load(options.src, options.clinic_file, options.selection, problems)
-    logo, planned = None, []
+    logo, planned, pictures = None, [], {}
     if content:
         _check_topics(content, options)
         check_printable(content, problems)
         check_reviews(content, options.today or datetime.date.today(), problems)
         reading = check_reading(content, options.src, problems)
-        logo = find_image(content.clinic.logo, problems, options.assets)
+        logo = find_asset(content.clinic.logo, options.assets, problems, kinds=("png", "jpeg"),
+                          logo=True)
+        pictures = check_pictures(content, options.assets, problems)
         if not content.clinic.web:
             problems.at(content.clinic, "the clinic file has no 'web' address, so no handout "
                         "prints a QR code to its web page; add web: with the address where "
                         "the site/ folder is published", "warning")
     if content and not problems.errors and not options.fill:
-        planned = plan(content, options, logo, reading)
+        planned = plan(content, options, logo, reading, pictures)
         check_overflows(content.clinic, [p.job for p in planned], problems)
     found = problems.sorted()
     if options.strict:  # warnings become errors, and say so
@@ -196,6 +198,32 @@ def check_reviews(content: model.Content, today: datetime.date, problems: Proble
                         f"{signs.next_review.isoformat()}; {advice}", "warning")
 
 
+def check_pictures(content: model.Content, assets: Path, problems: Problems) -> dict:
+    """Every picture file the handouts show, found in the assets folder and checked (an SVG is
+    untrusted input); returns file -> Asset for the renderer."""
+    from .pdf.svg import check_svg
+
+    found = {}
+    for handout_set in content.sets.values():
+        for edition in handout_set.languages.values():
+            for handout in edition.handouts.values():
+                for section in handout.sections:
+                    for block in section.blocks:
+                        if not isinstance(block, model.Picture) or not block.file:
+                            continue
+                        asset = find_asset(block.file, assets, problems)
+                        if asset is None:
+                            continue
+                        if asset.kind == "svg":
+                            check_svg(asset, block.labels, problems, block.file)
+                        elif block.labels:
+                            problems.at(next(iter(block.labels)), "a PNG or JPEG picture has "
+                                        "no text to replace; write its words in the caption, "
+                                        "or use an SVG picture")
+                        found[str(block.file)] = asset
+    return found
+
+
 def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:
     """Reading-level warnings for every handout, measured on the document the PDF and the web
     page print; returns (set, lang, topic) -> figures."""
@@ -214,7 +242,8 @@ def check_reading(content: model.Content, src: Path, problems: Problems) -> dict
 
 # ---- plan and render ----------------------------------------------------------------------------
 
-def plan(content: model.Content, options: Options, logo, reading: dict) -> list[Planned]:
+def plan(content: model.Content, options: Options, logo, reading: dict,
+         pictures: dict) -> list[Planned]:
     """Every PDF the run will make, in a stable order."""
     from .content.terms import terms_used
     from .pdf.render import Job
@@ -240,16 +269,18 @@ def plan(content: model.Content, options: Options, logo, reading: dict) -> list[
                             f"{folder}/{topic}.pdf",
                             dict(topic=topic, **base,
                                  reading_level=reading[name, lang, topic]),
-                            Job((alone[topic],), edition_name, paper, logo_path)))
+                            Job((alone[topic],), edition_name, paper, logo_path,
+                                pictures=pictures)))
                     if packet:
                         planned.append(Planned(
                             f"{folder}/packet.pdf", dict(topic="packet", **base),
-                            packet_job(content, name, lang, edition_name, paper, logo_path)))
+                            packet_job(content, name, lang, edition_name, paper, logo_path,
+                                       pictures)))
     return planned
 
 
 def packet_job(content: model.Content, set_name: str, lang: str, edition: str, paper: str,
-               logo_path: str | None):
+               logo_path: str | None, pictures: dict):
     """The render job of a set's packet: every topic, then one combined words to know."""
     from .content.terms import terms_used
     from .pdf.render import Job
@@ -262,7 +293,7 @@ def packet_job(content: model.Content, set_name: str, lang: str, edition: str, p
     words = doc.Words(phrases.words_heading, phrases.say_label, _combined_words(
         terms_used(h, set_edition.glossary) for h in set_edition.handouts.values()))
     return Job(documents, edition, paper, logo_path, packet_title=set_edition.info.title,
-               words=words, cover=doc.cover(content, set_name, lang))
+               words=words, cover=doc.cover(content, set_name, lang), pictures=pictures)
 
 
 def _combined_words(lists) -> tuple[model.Term, ...]:
@@ -352,8 +383,9 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
     set_edition = content.sets[set_name].languages.get(lang)
     if set_edition is None or not set_edition.complete:
         raise UsageError(f"--fill: the set {set_name} has no complete packet in {lang} yet")
+    pictures = check_pictures(content, options.assets, Problems())
     packet = _make_pdf(packet_job(content, set_name, lang, edition, paper,
-                                  str(logo.path) if logo else None))
+                                  str(logo.path) if logo else None, pictures))
     problems = Problems()
     rows = read_patients(options.fill, field_catalog(list(packet.field_spots)), problems)
     outcome.problems = sorted([*outcome.problems, *problems.sorted()])

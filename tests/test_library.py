@@ -245,7 +245,10 @@ def test_a_question_name_must_be_the_same_in_every_language(tmp_path):
                                                              "name: segunda"), encoding="utf-8")
     result = run_cli("--src", src, "--out", tmp_path / "out", "--check")
     assert result.returncode == 1
-    [found] = [p for p in problems(result.stderr) if p["path"] == path.resolve()]
+    [found] = [p for p in problems(result.stderr) if p["severity"] == "error"]
+    assert found["path"] == path.resolve()
+    assert found["line"] == next(i for i, line in enumerate(path.read_text().splitlines(), 1)
+                                 if "name: segunda" in line)
     assert "same names in every language" in found["message"]
     assert "segunda" in found["message"] and "second_question" in found["message"]
 

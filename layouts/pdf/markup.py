@@ -49,8 +49,8 @@ def _font_runs(text: str) -> str:
 
 
 def font_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
-    """Text drawn straight on the canvas (banner, header, footer), split into runs of the body
-    font and of the fallback font for the characters the body font lacks."""
+    """Text drawn outside a paragraph (banner, header, footer, a picture's labels), split into
+    runs of the body font and of the fallback font for the characters the body font lacks."""
     body = font_characters(BODY)
     fonts = (FALLBACK_BOLD, BODY_BOLD) if bold else (FALLBACK, BODY)
     return [(fonts[0] if lacks else fonts[1], "".join(run))

@@ -28,7 +28,7 @@ from .pages import (
 )
 from .panels import Contents, Figure, Panel, QrBlock
 from .picture import pancreas_drawing
-from .styles import BODY, HEADING_INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
+from .styles import BODY, HEADING_INK, INK_HEX, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
 from .tags import Element
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
@@ -166,7 +166,7 @@ def _notes_page(words: tuple[str, str], field: str, styles: Styles, parent: Elem
 @cache
 def _pancreas(width: float, labels: tuple, font_size: float):
     # Fitting the labels takes a search; the handout and the packet share the result.
-    return pancreas_drawing(width, dict(labels), BODY, font_size, "#1a1a1a")
+    return pancreas_drawing(width, dict(labels), BODY, font_size, INK_HEX)
 
 
 def attach_headings(story: list) -> list:

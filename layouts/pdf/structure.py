@@ -2,18 +2,16 @@
 
 Writes, with pypdf: the StructTreeRoot and one StructElem per element (roles, alternative text,
 attributes, marked-content references and widget references); the ParentTree that maps each
-page's marked-content ids and each widget back to its element; /MarkInfo; and XMP metadata that
-declares PDF/UA-1 and repeats the title.
+page's marked-content ids and each widget back to its element; /MarkInfo and /Lang. The XMP
+metadata that declares PDF/UA-1 is archival.py's.
 """
 
 from __future__ import annotations
 
 import io
-from html import escape
 
 from pypdf.generic import (
     BooleanObject,
-    DecodedStreamObject,
     DictionaryObject,
     NameObject,
     NumberObject,
@@ -92,30 +90,9 @@ def write_structure(update: Update, root: Element, widgets: list, title: str,
     # PDF/UA-1 builds on PDF 1.7 (and the update's cross-reference stream needs 1.5).
     catalog[_name("Version")] = _name("1.7")
     catalog[_name("Lang")] = TextStringObject(lang)
-    catalog[_name("Metadata")] = update.add(_xmp(title, lang))
 
 
 def _text(value: str) -> bytes:
     out = io.BytesIO()
     TextStringObject(value).write_to_stream(out)
     return out.getvalue()
-
-
-def _xmp(title: str, lang: str) -> DecodedStreamObject:
-    """XMP metadata: the title (shown by viewers) and the PDF/UA-1 identifier."""
-    packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/">
- <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
-    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
-   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
-   <dc:language><rdf:Bag><rdf:li>{escape(lang)}</rdf:li></rdf:Bag></dc:language>
-   <pdfuaid:part>1</pdfuaid:part>
-  </rdf:Description>
- </rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="w"?>"""
-    stream = DecodedStreamObject()
-    stream.set_data(packet.encode("utf-8"))
-    stream.update({_name("Type"): _name("Metadata"), _name("Subtype"): _name("XML")})
-    return stream

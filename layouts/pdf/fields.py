@@ -47,7 +47,7 @@ def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str,
     for spot in spots:
         form.add(spot)
     if structure is not None:  # tagged: PDF/UA-1, and so also PDF/A-2 level a
-        write_structure(form.update, structure, form.widgets, title, lang)
+        write_structure(form.update, structure, form.widgets, lang)
         declare(form.update, title, lang)
     return form.finish()
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 import pikepdf
 import pytest
+from pypdf.generic import read_object
 
 import verapdf
 from conftest import ROOT, run_cli
@@ -51,21 +53,54 @@ def _patients_with_a_fallback_row(folder: Path) -> Path:
     return path
 
 
-def test_every_pdf_of_a_build_a_fill_and_a_flattened_fill_conforms(validator, built,
-                                                                   tmp_path):
-    filled, flat = tmp_path / "filled", tmp_path / "flat"
-    patients = _patients_with_a_fallback_row(tmp_path)
-    for out, extra in ((filled, ("--lang", "en")),
-                       (flat, ("--lang", "es", "--edition", "large-print", "--paper", "a4",
-                               "--flatten"))):
+@pytest.fixture(scope="module")
+def fills(tmp_path_factory) -> Path:
+    """A pre-filled run (English) and a flattened one (Spanish, large print, A4) of the shipped
+    sample patients, plus one whose name needs the fallback font."""
+    folder = tmp_path_factory.mktemp("fills")
+    patients = _patients_with_a_fallback_row(folder)
+    for out, extra in ((folder / "filled", ("--lang", "en")),
+                       (folder / "flat", ("--lang", "es", "--edition", "large-print", "--paper",
+                                          "a4", "--flatten"))):
         result = run_cli("--out", out, "--fill", patients, *extra)
         assert result.returncode == 0, result.stderr
-    pdfs = sorted(built.rglob("*.pdf"))
-    fills = sorted(filled.rglob("*.pdf")) + sorted(flat.rglob("*.pdf"))
-    assert len(pdfs) >= 40 and len(fills) >= 8
-    results = verapdf.validate(pdfs + fills)
+    return folder
+
+
+def test_every_pdf_of_a_build_a_fill_and_a_flattened_fill_conforms(validator, built, fills):
+    pdfs, filled = sorted(built.rglob("*.pdf")), sorted(fills.rglob("*.pdf"))
+    assert len(pdfs) >= 40 and len(filled) >= 8
+    results = verapdf.validate(pdfs + filled)
     assert _report({p: results[p] for p in pdfs}, built) == {}
-    assert _report({p: results[p] for p in fills}, tmp_path) == {}
+    assert _report({p: results[p] for p in filled}, fills) == {}
+
+
+def _trailer_ids(data: bytes) -> list[tuple[bytes, ...]]:
+    """The /ID of every trailer: the classic one ReportLab writes and each update's
+    cross-reference stream, found from every `startxref`."""
+    ids = []
+    for offset in re.findall(rb"startxref\s+(\d+)", data):
+        at = int(offset)
+        end = data.index(b"startxref" if data.startswith(b"xref", at) else b"stream", at)
+        found = data.find(b"/ID", at, end)
+        assert found >= 0, f"the trailer at {offset.decode()} has no /ID"
+        at = found + 3
+        while data[at:at + 1].isspace():
+            at += 1
+        stream = io.BytesIO(data)
+        stream.seek(at)
+        ids.append(tuple(getattr(part, "original_bytes", part)
+                         for part in read_object(stream, None)))
+    return ids
+
+
+def test_every_update_keeps_the_document_id(built, fills):
+    """PDF/A wants the file identifier in the last trailer; each incremental update (fields and
+    tags, then a fill) repeats the original's, so the file stays the same document."""
+    for path in [built / "en" / "letter" / "standard" / "diagnosis.pdf",
+                 *sorted(fills.rglob("*.pdf"))]:
+        ids = _trailer_ids(path.read_bytes())
+        assert len(ids) >= 2 and len(set(ids)) == 1, (path.name, ids)
 
 
 # ---- one rule broken at a time --------------------------------------------------------------

@@ -25,6 +25,8 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
+from pdf_audit import audit
+
 try:  # tests/ as a plain folder on sys.path, or as a package
     from conftest import HANDOUTS, TOPICS, full_name, run_cli
 except ImportError:  # pragma: no cover
@@ -268,6 +270,44 @@ def test_ticked_and_chosen_widgets_show_their_state(good):
     for _, widget in stage:
         on = set(widget["/AP"]["/N"]) - {"/Off"}
         assert (widget["/AS"] == "/Off") != (on == {"/2"})
+
+
+def _roles(element) -> set[str]:
+    """The roles of every structure element under element."""
+    roles = set()
+    for kid in element.get("/K", []):
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+            roles |= {str(kid.S)} | _roles(kid)
+    return roles
+
+
+def test_flattened_values_are_tagged_content_a_screen_reader_reaches(flat):
+    """Each value drawn in place of a field is marked content of the element that held the
+    field (now a Span; a Check mark's reads as one), and the whole file passes the audit."""
+    out, _ = flat
+    for name, path in filled(out).items():
+        assert audit(path) == [], name
+        with pikepdf.open(path) as pdf:
+            assert "/Form" not in _roles(pdf.Root.StructTreeRoot), f"{name}: a Form is left"
+            nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+            tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+            values = []
+            for page in pdf.pages:
+                stack = []
+                for operands, operator in pikepdf.parse_content_stream(page):
+                    if str(operator) in ("BDC", "BMC"):
+                        props = operands[1] if str(operator) == "BDC" else None
+                        stack.append(int(props.MCID) if isinstance(props, pikepdf.Dictionary)
+                                     and "/MCID" in props else None)
+                    elif str(operator) == "EMC":
+                        stack.pop()
+                    elif str(operator) == "Do" and str(operands[0]).startswith("/Fill"):
+                        assert stack and stack[-1] is not None, f"{name}: an untagged value"
+                        element = tree[int(page.StructParents)][stack[-1]]
+                        assert element.S == "/Span" and element.K[0].MCID == stack[-1]
+                        values.append(str(element.get("/ActualText", "text")))
+            assert ("text" in values) == (name != "blank-03.pdf"), name
+            assert ("\u2713" in values) == (name in ("ana-01.pdf", "hoa_02.pdf")), name
 
 
 @pytest.mark.parametrize("row_id, name", [("ana-01", "diagnosis.patient_name"),

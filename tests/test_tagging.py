@@ -1,6 +1,8 @@
 """Tagged PDF (PDF/UA-1): the audit in pdf_audit.py passes on every PDF of a full build, fails
 when an untagged mark or a broken link is injected, the packet keeps one tagged section per
-handout, and tagging changes nothing on paper."""
+handout, and tagging changes nothing on paper. Bullets are list labels, the QR code and the web
+address are tagged links, and ReportLab's streams and ToUnicode maps are cleaned for PDF/A;
+the audit fails when any of these is undone."""
 
 from __future__ import annotations
 
@@ -103,10 +105,8 @@ def test_the_picture_is_a_figure_with_the_alt_text_from_the_yaml(built):
     assert " ".join(picture["alt"].split()) in [" ".join(f.split()) for f in figures]
 
 
-@pytest.mark.parametrize("edition", ["standard", "large-print"])
-def test_tagging_changes_nothing_on_paper(edition):
-    import pypdfium2 as pdfium
-
+def _render_packet(edition: str, tagged: bool):
+    """The English Letter packet as ReportLab renders it, before fields and tags are added."""
     from layouts.build import load
     from layouts.content.errors import Problems
     from layouts.content.terms import terms_used
@@ -117,12 +117,100 @@ def test_tagging_changes_nothing_on_paper(edition):
     handouts = tuple(language.handouts[t] for t in TOPICS)
     words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
     logo = str(Path(HANDOUTS).parent / "assets" / content.clinic.logo)
+    return render(Job(handouts, words, content.clinic, language.phrases, edition, "letter",
+                      logo, packet=True, tagged=tagged))
+
+
+@pytest.mark.parametrize("edition", ["standard", "large-print"])
+def test_tagging_changes_nothing_on_paper(edition):
+    import pypdfium2 as pdfium
+
     pages = {}
     for tagged in (True, False):
-        rendered = render(Job(handouts, words, content.clinic, language.phrases, edition,
-                              "letter", logo, packet=True, tagged=tagged))
+        rendered = _render_packet(edition, tagged)
         document = pdfium.PdfDocument(rendered.pdf)
         pages[tagged] = [page.render(scale=0.5).to_pil().tobytes() for page in document]
     assert len(pages[True]) == len(pages[False])
     different = [n for n, (a, b) in enumerate(zip(pages[True], pages[False]), 1) if a != b]
     assert different == []
+
+
+# ---- lists, links, fonts and streams -------------------------------------------------------
+
+def _saved(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _elements(pdf: pikepdf.Pdf, role: str) -> list:
+    return [o for o in pdf.objects
+            if isinstance(o, pikepdf.Dictionary) and o.get("/S") == role and "/P" in o]
+
+
+def test_every_bullet_is_the_label_of_its_list_item(built):
+    with pikepdf.open(built / "en/letter/standard/packet.pdf") as pdf:
+        items = _elements(pdf, "/LI")
+        assert len(items) > 50
+        for item in items:
+            assert [str(kid.S) for kid in item.K] == ["/Lbl", "/LBody"]
+            label = item.K[0]
+            assert len(label.K) == 1 and label.K[0].Type == "/MCR"  # the bullet, drawn
+
+
+def test_a_bullet_back_in_the_list_body_fails_the_audit(built):
+    with pikepdf.open(built / "en/letter/standard/diagnosis.pdf") as pdf:
+        item = _elements(pdf, "/LI")[0]
+        item.K = pikepdf.Array([item.K[1]])
+        problems = audit(_saved(pdf))
+    assert any("not its bullet in an Lbl" in p for p in problems), problems
+
+
+def test_the_qr_code_and_the_web_address_are_links_to_it(built):
+    clinic = yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8"))
+    with pikepdf.open(built / "en/letter/standard/diagnosis.pdf") as pdf:
+        links = [a for page in pdf.pages for a in page.obj.get("/Annots", [])
+                 if a.Subtype == "/Link"]
+        assert [str(a.A.URI) for a in links] == [clinic["web"]] * 2
+        assert all(str(a.Contents).strip() and int(a.F) & 4 for a in links)  # printable
+        figure = next(f for f in _elements(pdf, "/Figure") if "QR" in str(f.Alt))
+        qr_box = [float(v) for v in figure.A.BBox]
+        assert any([float(v) for v in a.Rect] == qr_box for a in links)
+        link = _elements(pdf, "/Link")[0]
+        objects = [kid.Obj.objgen for kid in link.K if kid.get("/Type") == "/OBJR"]
+        assert sorted(objects) == sorted(a.objgen for a in links)
+
+
+def test_a_link_without_description_or_link_element_fails_the_audit(built):
+    path = built / "en/letter/standard/diagnosis.pdf"
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                if annot.Subtype == "/Link":
+                    del annot["/Contents"]
+        problems = audit(_saved(pdf))
+    assert any("link annotation has no description" in p for p in problems), problems
+    with pikepdf.open(path) as pdf:
+        _elements(pdf, "/Link")[0].S = pikepdf.Name("/Span")
+        problems = audit(_saved(pdf))
+    assert any("/Link annotation is referenced from /Span" in p for p in problems), problems
+
+
+def test_reportlab_output_breaks_the_stream_and_nul_rules_until_cleaned():
+    """What ReportLab writes has stream data running into `endstream` and subset fonts that
+    map unused codes to U+0000; archival.clean_streams fixes both and nothing else."""
+    import pypdfium2 as pdfium
+
+    from layouts.pdf.archival import clean_streams
+
+    rendered = _render_packet("standard", tagged=True)
+    before = audit(rendered.pdf)
+    assert any("not followed by a line ending" in p for p in before)
+    assert any("to U+0000" in p for p in before)
+    cleaned = clean_streams(rendered.pdf)
+    after = audit(cleaned)
+    assert not [p for p in after if "line ending" in p or "U+0000" in p], after
+    assert set(after) <= set(before)
+    images = [[page.render(scale=0.3).to_pil().tobytes() for page in pdfium.PdfDocument(pdf)]
+              for pdf in (rendered.pdf, cleaned)]
+    assert images[0] == images[1]

@@ -4,15 +4,17 @@ handout, and tagging changes nothing on paper."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
 import pikepdf
 import pytest
-import yaml
 
-from conftest import HANDOUTS, TOPICS
+from conftest import ASSETS, SET, TOPICS, load_content, output, read_content, topic_file
 from pdf_audit import audit
+
+DIAGNOSIS = output("en", "letter", "standard", "diagnosis")
 
 
 def every_pdf(built: Path) -> list[Path]:
@@ -36,25 +38,25 @@ def _injected(path: Path, operators: bytes) -> bytes:
 
 
 def test_an_injected_untagged_line_fails_the_audit(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     assert audit(path) == []
     problems = audit(_injected(path, b"q 0 0 m 100 100 l S Q"))
     assert any("paints outside marked content" in p for p in problems), problems
 
 
 def test_the_same_line_marked_as_an_artifact_passes(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     assert audit(_injected(path, b"/Artifact BMC q 0 0 m 100 100 l S Q EMC")) == []
 
 
 def test_a_marked_sequence_missing_from_the_tree_fails_the_audit(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     problems = audit(_injected(path, b"/P <</MCID 999>> BDC q 0 0 m 9 9 l S Q EMC"))
     assert any("MCIDs [999] are in no element" in p for p in problems), problems
 
 
 def test_a_figure_without_alternative_text_fails_the_audit(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     with pikepdf.open(path) as pdf:
         removed = 0
         for obj in pdf.objects:
@@ -86,7 +88,7 @@ def _text_of(pdf, element) -> str:
 
 
 def test_the_packet_keeps_one_tagged_section_per_handout(built):
-    structure = _structure(built / "en/letter/standard/packet.pdf")
+    structure = _structure(built / output("en", "letter", "standard", "packet"))
     sections = [role for depth, role, _ in structure if depth == 0]
     assert sections == ["/Sect"] * len(TOPICS)
     first_in_each = [structure[i + 1][1] for i, (depth, role, _) in enumerate(structure)
@@ -95,10 +97,10 @@ def test_the_packet_keeps_one_tagged_section_per_handout(built):
 
 
 def test_the_picture_is_a_figure_with_the_alt_text_from_the_yaml(built):
-    handout = yaml.safe_load((HANDOUTS / "en/diagnosis.yaml").read_text(encoding="utf-8"))
+    handout = read_content(topic_file("diagnosis"))
     picture = next(b["picture"] for s in handout["sections"] for b in s["blocks"]
                    if "picture" in b)
-    figures = [text for _, role, text in _structure(built / "en/letter/standard/diagnosis.pdf")
+    figures = [text for _, role, text in _structure(built / DIAGNOSIS)
                if role == "/Figure"]
     assert " ".join(picture["alt"].split()) in [" ".join(f.split()) for f in figures]
 
@@ -107,20 +109,16 @@ def test_the_picture_is_a_figure_with_the_alt_text_from_the_yaml(built):
 def test_tagging_changes_nothing_on_paper(edition):
     import pypdfium2 as pdfium
 
-    from layouts.build import load
-    from layouts.content.errors import Problems
-    from layouts.content.terms import terms_used
-    from layouts.pdf.render import Job, render
+    from layouts.build import packet_job
+    from layouts.pdf.render import render
 
-    content = load(HANDOUTS, ("en",), Problems())
-    language = content.languages["en"]
-    handouts = tuple(language.handouts[t] for t in TOPICS)
-    words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
-    logo = str(Path(HANDOUTS).parent / "assets" / content.clinic.logo)
+    content = load_content(langs=("en",))
+    logo = str(ASSETS / content.clinic.logo)
+    job = packet_job(content, SET, "en", edition, "letter", logo)
+    assert job.packet and len(job.documents) == len(TOPICS)
     pages = {}
     for tagged in (True, False):
-        rendered = render(Job(handouts, words, content.clinic, language.phrases, edition,
-                              "letter", logo, packet=True, tagged=tagged))
+        rendered = render(dataclasses.replace(job, tagged=tagged))
         document = pdfium.PdfDocument(rendered.pdf)
         pages[tagged] = [page.render(scale=0.5).to_pil().tobytes() for page in document]
     assert len(pages[True]) == len(pages[False])

@@ -1,11 +1,11 @@
 """The command line as scripts and CI use it (DESIGN.md part 2).
 
 Exit codes (0 built, 1 content errors, 2 usage errors, 3 I/O failure), `--check` writing nothing,
-`--strict`, the narrowing options and the exact output paths they produce
-(`<set>/<lang>/<paper>/<edition>/<topic>.pdf`, the packet only from a run that builds every
-topic of its set, and never replaced by a narrowed run), and the manifest: exactly the files the
-run wrote, sorted by path, with path/set/topic/lang/paper/edition/format/pages/sha256 that match
-the files themselves, and no timestamps.
+`--strict`, `--clinic` for another site, the narrowing options and the exact output paths they
+produce (`<set>/<lang>/<paper>/<edition>/<topic>.pdf`, the packet only from a run that builds
+every topic of its set, and never replaced by a narrowed run), and the manifest: exactly the
+files the run wrote, sorted by path, with path/set/topic/lang/paper/edition/format/pages/sha256
+that match the files themselves, and no timestamps.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import HANDOUTS, SET, TOPICS, copy_assets, output, run_cli, topic_file
+from conftest import HANDOUTS, SET, TOPICS, copy_assets, output, read_content, run_cli, topic_file
 from conftest import languages as languages_in
 
 REQUIRED_KEYS = {"path", "set", "topic", "lang", "paper", "edition", "format", "pages", "sha256"}
@@ -380,3 +380,26 @@ def test_manifest_entries_describe_their_files(tmp_path):
     assert_no_timestamps(read_manifest(out))
     raw = (out / "manifest.json").read_text(encoding="utf-8")
     assert str(tmp_path) not in raw, "the manifest should hold paths relative to --out"
+
+
+def test_clinic_option_builds_the_same_content_for_another_site(tmp_path):
+    """`--clinic FILE`: another site's name prints in the banner and wherever content says
+    {clinic} (the sources), and the content folder's own clinic is nowhere."""
+    shipped = (HANDOUTS / "clinic.yaml").read_text(encoding="utf-8")
+    own_name = re.search(r"(?m)^name: (.+)$", shipped)[1]
+    other = tmp_path / "other-site.yaml"
+    other.write_text(shipped.replace(own_name, "Oak Hill Clinic"), encoding="utf-8")
+    out = tmp_path / "out"
+
+    result = run_cli("--src", HANDOUTS, "--clinic", other, "--out", out, "--lang", "en",
+                     "--topic", "diagnosis", "--edition", "standard", "--paper", "letter")
+
+    assert result.returncode == 0, result.stderr
+    reader = pypdf.PdfReader(out / output("en", "letter", "standard", "diagnosis"))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    sources = read_content(topic_file("diagnosis"))["sources"]
+    credited = [s.replace("{clinic}", "Oak Hill Clinic") for s in sources if "{clinic}" in s]
+    assert credited and all(" ".join(s.split()) in text for s in credited)
+    assert text.count("Oak Hill Clinic") >= 2  # the banner and the sources, at least
+    assert own_name not in text
+    assert reader.metadata.author == "Oak Hill Clinic"

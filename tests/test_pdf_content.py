@@ -369,6 +369,13 @@ def test_packet_has_one_combined_words_to_know_list_at_its_end(built, edition):
 
 # ---- the packet --------------------------------------------------------------------------------
 
+def test_the_set_lists_the_topics_in_design_order():
+    """The tests' TOPICS is DESIGN.md's order, and the set's own file says the same."""
+    assert load("set")["title"]
+    assert read_content(f"{SET}/set.yaml")["topics"] == list(TOPICS) == [
+        "diagnosis", "staging-and-grading", "treatments", "follow-up"]
+
+
 def _outline(reader):
     flat = []
     for item in reader.outline:

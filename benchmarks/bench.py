@@ -6,9 +6,9 @@ Run by hand from anywhere:  python benchmarks/bench.py [--runs N] [--json] [--pr
 It measures one language, edition and paper (en / standard / letter): the four handouts and the
 packet, built two ways.
 
-ours  the real command, `python make_pdfs.py --lang en --edition standard --paper letter --out
-      DIR`, and in-process `layouts.build.build(Options(...))`.
-bare  ReportLab alone: the same text (taken from the loaded model), the same Atkinson
+ours  the real command, `python make_pdfs.py --set pancreatic-net --lang en --edition standard
+      --paper letter --out DIR`, and in-process `layouts.build.build(Options(...))`.
+bare  ReportLab alone: the same text (walked from the same neutral documents), the same Atkinson
       Hyperlegible regular and bold TTFs, the same type sizes, leading and paper,
       SimpleDocTemplate with Paragraphs only, pageCompression=1, invariant=1. No YAML, no
       validation, no blanks, no page furniture: the floor ReportLab sets for this text.
@@ -44,7 +44,9 @@ BENCH = Path(__file__).resolve()
 sys.path.insert(0, str(ROOT))  # children import layouts however this file was started
 
 LANG, EDITION, PAPER = "en", "standard", "letter"
-COMMAND = (ROOT / "make_pdfs.py", ["--lang", LANG, "--edition", EDITION, "--paper", PAPER])
+SET = "pancreatic-net"  # the shipped set of handouts
+COMMAND = (ROOT / "make_pdfs.py", ["--set", SET, "--lang", LANG, "--edition", EDITION,
+                                   "--paper", PAPER])
 FONTS = {"Body": "AtkinsonHyperlegible-Regular.ttf", "Body-Bold": "AtkinsonHyperlegible-Bold.ttf"}
 STYLE_ATTRS = ("fontName", "fontSize", "leading", "spaceBefore", "spaceAfter", "leftIndent",
                "bulletIndent")
@@ -99,49 +101,55 @@ def bare_build(job: dict, out: Path) -> dict[str, int]:
 
 # ---- the job: the same text as ours, taken from the model (runs in a child) -------------------
 
-def handout_paragraphs(handout, words, phrases, clinic) -> list[tuple[str, str]]:
-    """(style, text) of what ours sets as paragraphs, in order; form widgets are left out."""
-    p = phrases
+def document_paragraphs(document, words) -> list[tuple[str, str]]:
+    """(style, text) of what ours sets as paragraphs, in order; form widgets are left out.
 
-    def bullets(items):
-        return [("bullet", item) for item in items]
-
-    out = [("title", handout.title), ("small", p.main_message_heading),
-           ("message", handout.main_message), ("h2", p.key_points_heading),
-           *bullets(handout.key_points)]
-    for section in handout.sections:
-        out.append(("h2", section.heading))
-        for block in section.blocks:
-            out += block_paragraphs(block, phrases)
-    out += [("h2", p.questions_heading), ("body", p.questions_intro)]
-    out += [("bold", question) for question in handout.questions]
-    out += [("h2", p.call_heading), ("body", p.call_intro), *bullets(handout.call_right_away),
-            ("message", f"{p.phone_label}: {clinic.phone}"),
-            ("message", f"{p.after_hours_label}: {clinic.after_hours_phone}")]
+    Walks the same neutral document the PDF writer walks (layouts.document), so the text and
+    its order are ours: the read, the write part, the words to know, the closing."""
+    out = []
+    for block in (*document.read, *document.write):
+        out += block_paragraphs(block)
     if words:
-        out.append(("h2", p.words_heading))
-        for term in words:
-            out += [("body", f"**{term.term}** ({p.say_label}: {term.say})"),
-                    ("bullet", term.means)]
-    out += [("h3", p.sources_heading), *bullets(handout.sources),
-            ("body", f"**{p.disclaimer}**")]
+        out += block_paragraphs(words)
+    for block in document.closing:
+        out += block_paragraphs(block)
     return [(style, bare_markup(text)) for style, text in out]
 
 
-def block_paragraphs(block, phrases) -> list[tuple[str, str]]:
-    """The paragraphs of one section block; blanks, tick boxes, choices and logs have none."""
-    from layouts.content import model
+def block_paragraphs(block) -> list[tuple[str, str]]:
+    """The paragraphs of one document block; blanks, tick boxes and logs have none."""
+    from layouts import document as doc
 
-    if isinstance(block, model.Paragraph):
-        return [("body", block.text)]
-    if isinstance(block, model.BulletList):
+    if isinstance(block, doc.Heading):
+        return [({1: "title", 2: "h2", 3: "h3"}[block.level], block.text)]
+    if isinstance(block, doc.Para):
+        if block.role == "strong":
+            return [("body", f"**{block.text}**")]
+        return [({"body": "body", "lead": "message", "label": "small"}[block.role], block.text)]
+    if isinstance(block, doc.Bullets):
         return [("bullet", item) for item in block.items]
-    if isinstance(block, model.Picture):
-        return [("body", f"**{block.caption}**"), ("body", block.how_to_use)]
-    if isinstance(block, model.Choice):
-        return [("h3", block.label), ("body", phrases.choose_one)]
-    if isinstance(block, model.Notes):
+    if isinstance(block, doc.Section | doc.Box):
+        heading = block_paragraphs(block.heading) if isinstance(block, doc.Section) else []
+        return heading + [p for inner in block.blocks for p in block_paragraphs(inner)]
+    if isinstance(block, doc.Phones):
+        return [("message", f"{phone.label}: {phone.number}") for phone in block.phones]
+    if isinstance(block, doc.Figure):
+        return [("body", f"**{block.picture.caption}**"), ("body", block.picture.how_to_use)]
+    if isinstance(block, doc.Choice):
+        return [("h3", block.label), ("body", block.instruction)]
+    if isinstance(block, doc.Notes):
         return [("h3", block.label)]
+    if isinstance(block, doc.Questions):
+        return [("h2", block.heading), ("body", block.intro),
+                *(("bold", question.text) for question in block.questions)]
+    if isinstance(block, doc.Words):
+        out = [("h2", block.heading)] if block.terms else []
+        for term in block.terms:
+            out += [("body", f"**{term.term}** ({block.say_label}: {term.say})"),
+                    ("bullet", term.means)]
+        return out
+    if isinstance(block, doc.Online):
+        return [("body", f"**{block.label}**"), ("body", block.address)]
     return []
 
 
@@ -150,22 +158,32 @@ def make_job(path: Path) -> dict:
     import reportlab
     from reportlab import rl_config, rl_settings
 
-    from layouts.build import load
+    from layouts.build import check_pictures, packet_job
     from layouts.content.errors import Problems
+    from layouts.content.library import Selection, load
     from layouts.content.terms import terms_used
+    from layouts.document import document
     from layouts.pdf.styles import EDITIONS, FONTS_DIR, styles_for
 
     problems = Problems()
-    content = load(ROOT / "handouts", (LANG,), problems)
+    src = ROOT / "handouts"
+    content = load(src, src / "clinic.yaml", Selection(sets=(SET,), langs=(LANG,)), problems)
     if content is None:
         raise SystemExit("\n".join(map(str, problems.sorted())))
-    language = content.languages[LANG]
-    docs = [{"name": topic, "title": handout.title,
-             "paragraphs": handout_paragraphs(handout, terms_used(handout, language.glossary),
-                                              language.phrases, content.clinic)}
-            for topic, handout in language.handouts.items()]
-    docs.append({"name": "packet", "title": language.phrases.packet_title,
-                 "paragraphs": [par for doc in docs for par in doc["paragraphs"]]})
+    edition = content.sets[SET].languages[LANG]
+    docs = []
+    for topic, handout in edition.handouts.items():
+        alone = document(content, SET, LANG, topic,
+                         tuple(terms_used(handout, edition.glossary)))
+        docs.append({"name": topic, "title": handout.title,
+                     "paragraphs": document_paragraphs(alone, alone.words)})
+    # The packet: every handout without its words, then one combined list at the end.
+    packet = packet_job(content, SET, LANG, EDITION, PAPER, None,
+                        check_pictures(content, ROOT / "assets", Problems()))
+    last = len(packet.documents) - 1
+    docs.append({"name": "packet", "title": edition.info.title,
+                 "paragraphs": [par for i, d in enumerate(packet.documents) for par in
+                                document_paragraphs(d, packet.words if i == last else None)]})
     styles = styles_for(EDITION, PAPER)  # also runs the project's font and rl_config set-up
     e = EDITIONS[EDITION]
     used = {style for doc in docs for style, _ in doc["paragraphs"]}
@@ -203,8 +221,10 @@ def effective_settings() -> dict:
 def ours_options(out: Path, check: bool = False, root: Path = ROOT):
     from layouts.build import Options
 
+    # A commit from before sets (--against) has no `sets` option: it builds its one packet.
+    sets = {"sets": (SET,)} if "sets" in Options.__dataclass_fields__ else {}
     return Options(src=root / "handouts", out=out, langs=(LANG,), editions=(EDITION,),
-                   papers=(PAPER,), check=check)
+                   papers=(PAPER,), check=check, **sets)
 
 
 def timed(function, runs: int) -> tuple[dict, object]:

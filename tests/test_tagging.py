@@ -6,15 +6,17 @@ the audit fails when any of these is undone."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
 import pikepdf
 import pytest
-import yaml
 
-from conftest import HANDOUTS, TOPICS
+from conftest import ASSETS, SET, TOPICS, load_content, output, read_content, topic_file
 from pdf_audit import audit
+
+DIAGNOSIS = output("en", "letter", "standard", "diagnosis")
 
 
 def every_pdf(built: Path) -> list[Path]:
@@ -38,25 +40,25 @@ def _injected(path: Path, operators: bytes) -> bytes:
 
 
 def test_an_injected_untagged_line_fails_the_audit(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     assert audit(path) == []
     problems = audit(_injected(path, b"q 0 0 m 100 100 l S Q"))
     assert any("paints outside marked content" in p for p in problems), problems
 
 
 def test_the_same_line_marked_as_an_artifact_passes(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     assert audit(_injected(path, b"/Artifact BMC q 0 0 m 100 100 l S Q EMC")) == []
 
 
 def test_a_marked_sequence_missing_from_the_tree_fails_the_audit(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     problems = audit(_injected(path, b"/P <</MCID 999>> BDC q 0 0 m 9 9 l S Q EMC"))
     assert any("MCIDs [999] are in no element" in p for p in problems), problems
 
 
 def test_a_figure_without_alternative_text_fails_the_audit(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / DIAGNOSIS
     with pikepdf.open(path) as pdf:
         removed = 0
         for obj in pdf.objects:
@@ -88,7 +90,7 @@ def _text_of(pdf, element) -> str:
 
 
 def test_the_packet_keeps_one_tagged_section_per_handout(built):
-    structure = _structure(built / "en/letter/standard/packet.pdf")
+    structure = _structure(built / output("en", "letter", "standard", "packet"))
     sections = [role for depth, role, _ in structure if depth == 0]
     assert sections == ["/Sect"] * len(TOPICS)
     first_in_each = [structure[i + 1][1] for i, (depth, role, _) in enumerate(structure)
@@ -97,28 +99,26 @@ def test_the_packet_keeps_one_tagged_section_per_handout(built):
 
 
 def test_the_picture_is_a_figure_with_the_alt_text_from_the_yaml(built):
-    handout = yaml.safe_load((HANDOUTS / "en/diagnosis.yaml").read_text(encoding="utf-8"))
+    handout = read_content(topic_file("diagnosis"))
     picture = next(b["picture"] for s in handout["sections"] for b in s["blocks"]
                    if "picture" in b)
-    figures = [text for _, role, text in _structure(built / "en/letter/standard/diagnosis.pdf")
+    figures = [text for _, role, text in _structure(built / DIAGNOSIS)
                if role == "/Figure"]
     assert " ".join(picture["alt"].split()) in [" ".join(f.split()) for f in figures]
 
 
 def _render_packet(edition: str, tagged: bool):
     """The English Letter packet as ReportLab renders it, before fields and tags are added."""
-    from layouts.build import load
+    from layouts.build import check_pictures, packet_job
     from layouts.content.errors import Problems
-    from layouts.content.terms import terms_used
-    from layouts.pdf.render import Job, render
+    from layouts.pdf.render import render
 
-    content = load(HANDOUTS, ("en",), Problems())
-    language = content.languages["en"]
-    handouts = tuple(language.handouts[t] for t in TOPICS)
-    words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
-    logo = str(Path(HANDOUTS).parent / "assets" / content.clinic.logo)
-    return render(Job(handouts, words, content.clinic, language.phrases, edition, "letter",
-                      logo, packet=True, tagged=tagged))
+    content = load_content(langs=("en",))
+    logo = str(ASSETS / content.clinic.logo)
+    job = packet_job(content, SET, "en", edition, "letter", logo,
+                     check_pictures(content, ASSETS, Problems()))
+    assert job.packet and len(job.documents) == len(TOPICS)
+    return render(dataclasses.replace(job, tagged=tagged))
 
 
 @pytest.mark.parametrize("edition", ["standard", "large-print"])
@@ -167,11 +167,12 @@ def test_a_bullet_back_in_the_list_body_fails_the_audit(built):
 
 
 def test_the_qr_code_and_the_web_address_are_links_to_it(built):
-    clinic = yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8"))
-    with pikepdf.open(built / "en/letter/standard/diagnosis.pdf") as pdf:
+    clinic = read_content("clinic.yaml")
+    address = f"{clinic['web']}/{SET}/en/diagnosis.html"
+    with pikepdf.open(built / output("en", "letter", "standard", "diagnosis")) as pdf:
         links = [a for page in pdf.pages for a in page.obj.get("/Annots", [])
                  if a.Subtype == "/Link"]
-        assert [str(a.A.URI) for a in links] == [clinic["web"]] * 2
+        assert [str(a.A.URI) for a in links] == [address] * 2
         assert all(str(a.Contents).strip() and int(a.F) & 4 for a in links)  # printable
         figure = next(f for f in _elements(pdf, "/Figure") if "QR" in str(f.Alt))
         qr_box = [float(v) for v in figure.A.BBox]
@@ -182,7 +183,7 @@ def test_the_qr_code_and_the_web_address_are_links_to_it(built):
 
 
 def test_a_link_without_description_or_link_element_fails_the_audit(built):
-    path = built / "en/letter/standard/diagnosis.pdf"
+    path = built / output("en", "letter", "standard", "diagnosis")
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
             for annot in page.obj.get("/Annots", []):

@@ -88,7 +88,8 @@ def render(job: Job) -> Rendered:
     for index, document in enumerate(job.documents):
         furniture.append(_furniture(document, job))
         section = root.child("Sect") if job.packet else root
-        words = job.words if index == last else document.words
+        # A packet lists every handout's words once, at its end; a handout alone lists its own.
+        words = (job.words if index == last else None) if job.packet else document.words
         story += HandoutStory(document, job, styles, section).flowables(index + offset, words)
         if index < last:
             story.append(StartOnOddPage(template, lambda d=document, e=section: _notes_page(
@@ -197,13 +198,16 @@ class HandoutStory:
     def __init__(self, document: doc.Document, job: Job, styles: Styles, parent: Element):
         self.d, self.job, self.s = document, job, styles
         self.parent = parent   # the structure element new content goes into
+        self.in_box = False
 
     def para(self, text: str, style=None, role: str = "P") -> Paragraph:
         return tag(Paragraph(to_markup(text), style or self.s.body), self.parent.child(role))
 
-    def bullets(self, items) -> list:
+    def bullets(self, items, summary: bool = False) -> list:
         items_list = self.parent.child("L")
-        return [list_item(Paragraph(to_markup(item), self.s.bullet, bulletText="•"), items_list)
+        # A summary's items sit closer, so page 1 holds the key points and the warning signs.
+        style = self.s.bullet_tight if summary else self.s.bullet
+        return [list_item(Paragraph(to_markup(item), style, bulletText="•"), items_list)
                 for item in items]
 
     def blank(self, flowable):
@@ -224,12 +228,14 @@ class HandoutStory:
         return attach_headings(story)
 
     def panel(self, content: list, background, rule) -> Panel:
-        return Panel(content, background, rule, self.s.edition.label_gap * 1.5)
+        return Panel(content, background, rule, self.s.edition.label_gap * 1.25)
 
     def block(self, block) -> list:
         s = self.s
         if isinstance(block, doc.Heading):
             style, role = {1: (s.title, "H1"), 2: (s.h2, "H2"), 3: (s.h3, "H3")}[block.level]
+            if self.in_box:  # a box's own heading: same rank, smaller type, less air around
+                style = s.h3
             return [self.para(block.text, style, role)]
         if isinstance(block, doc.Para):
             style = {"body": s.body, "lead": s.message, "label": s.small,
@@ -238,7 +244,7 @@ class HandoutStory:
                 return [self.para(f"**{plain(block.text)}**")]
             return [self.para(block.text, style)]
         if isinstance(block, doc.Bullets):
-            return self.bullets(block.items)
+            return self.bullets(block.items, block.summary)
         if isinstance(block, doc.Section):
             story = self.block(block.heading)
             for inner in block.blocks:
@@ -247,13 +253,15 @@ class HandoutStory:
         if isinstance(block, doc.Box):
             return self.box(block)
         if isinstance(block, doc.Phones):
-            lines = "<br/>".join(f"<b>{to_markup(phone.label)}: {to_markup(phone.number)}</b>"
-                                 for phone in block.phones)
-            return [tag(Paragraph(lines, s.message), self.parent.child("P"))]
+            # On one line when they fit, else one phone a line: a number never breaks.
+            phones = " &nbsp;· ".join(
+                f"<b>{to_markup(phone.label)}:&nbsp;"
+                f"{to_markup(phone.number).replace(' ', '&nbsp;')}</b>" for phone in block.phones)
+            return [tag(Paragraph(phones, s.message), self.parent.child("P"))]
         if isinstance(block, doc.Figure):
             return [self.figure(block)]
         if isinstance(block, doc.NameAndDate):
-            return [*self.name_and_date(block), Spacer(1, s.body.leading * 0.6)]
+            return self.name_and_date(block)
         if isinstance(block, doc.LabelledBlanks):
             # A short group of blanks or boxes reads as one thing: keep it on one page.
             group = self.parent.child("Div")
@@ -312,12 +320,12 @@ class HandoutStory:
         return lines
 
     def box(self, box: doc.Box) -> list:
-        s = self.s
+        self.in_box = True
         content = [f for inner in box.blocks for f in self.block(inner)]
+        self.in_box = False
         if box.kind == "message":
             return [self.panel(content, TINT, HEADING_INK)]
-        return [Spacer(1, s.body.leading * 0.5),
-                KeepTogether([self.panel(content, WARNING_TINT, WARNING_RULE)])]
+        return [KeepTogether([self.panel(content, WARNING_TINT, WARNING_RULE)])]
 
     def figure(self, block: doc.Figure):
         s, picture = self.s, block.picture

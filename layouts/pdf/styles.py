@@ -94,7 +94,7 @@ class Edition:
 EDITIONS = {
     "standard": Edition("standard", body=14, small=12, h1=26, h2=19, h3=16,
                         line_pitch=11 * mm, box=7 * mm, label_gap=4 * mm, margin=20 * mm,
-                        top_margin=30 * mm, bottom_margin=28 * mm, logo_height=15 * mm),
+                        top_margin=30 * mm, bottom_margin=25 * mm, logo_height=15 * mm),
     "large-print": Edition("large-print", body=18, small=16, h1=32, h2=24, h3=20,
                            line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
                            top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm),
@@ -114,6 +114,7 @@ class Styles:
     body: ParagraphStyle
     bold: ParagraphStyle
     bullet: ParagraphStyle
+    bullet_tight: ParagraphStyle   # list items in a box, where space is short
     title: ParagraphStyle
     h2: ParagraphStyle
     h3: ParagraphStyle
@@ -151,6 +152,9 @@ def styles_for(edition: str, paper: str) -> Styles:
         bold=style("bold", e.body, BODY_BOLD),
         bullet=style("bullet", e.body, leftIndent=e.body * 1.5, bulletIndent=e.body * 0.3,
                      space_after=e.body * 0.35, leading=e.leading),
+        bullet_tight=style("bullet_tight", e.body, leftIndent=e.body * 1.5,
+                           bulletIndent=e.body * 0.3, space_after=e.body * 0.12,
+                           leading=e.leading),
         title=style("title", e.h1, BODY_BOLD, HEADING_INK, space_after=e.body * 0.8),
         h2=style("h2", e.h2, BODY_BOLD, HEADING_INK, space_before=e.body * 1.2,
                  space_after=e.body * 0.5, keepWithNext=1),

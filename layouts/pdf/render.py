@@ -86,7 +86,7 @@ def render(job: Job) -> Rendered:
     for index, document in enumerate(job.documents):
         furniture.append(_furniture(document, job))
         section = root.child("Sect") if job.packet else root
-        words = job.words if index == last else document.words
+        words = job.words if job.packet and index == last else document.words
         story += HandoutStory(document, job, styles, section).flowables(index + offset, words)
         if index < last:
             story.append(StartOnOddPage(template, lambda d=document, e=section: _notes_page(
@@ -153,12 +153,13 @@ def _notes_page(words: tuple[str, str], field: str, styles: Styles, parent: Elem
     frame_height = styles.page_size[1] - e.top_margin - e.bottom_margin
     heading_space = styles.h2.leading + styles.h2.spaceAfter + styles.body.leading * 2
     heading, intro = words
+    # Structure elements are made in reading order: the heading, its line, then the lines.
+    story = [tag(Paragraph(to_markup(heading), styles.h2), parent.child("H2")),
+             tag(Paragraph(to_markup(intro), styles.body), parent.child("P"))]
     lines = AnswerLines(int((frame_height - heading_space) // e.line_pitch) - 1, styles,
                         field, plain(heading))
     lines.tag_parent = parent.child("Div")
-    return [tag(Paragraph(to_markup(heading), styles.h2), parent.child("H2")),
-            tag(Paragraph(to_markup(intro), styles.body), parent.child("P")),
-            lines]
+    return [*story, lines]
 
 
 @cache

@@ -132,6 +132,9 @@ class LabelledLine(Blank):
         self.width = avail_width
         column = avail_width / len(self.parts)
         limit = column * (self.label_share or 0.6)
+        if len(self.parts) == 1:  # the line keeps room for a name or a phone; the label wraps
+            edition = self.styles.edition
+            limit = max(min(limit, column - edition.label_gap - edition.name_line), column / 4)
         self.labels = []
         for label, _, _ in self.parts:
             para = Paragraph(label, self.styles.bold)
@@ -177,7 +180,12 @@ class TickBoxItem(Blank):
 
     def wrap(self, avail_width, avail_height):
         self.width = avail_width
-        self.date_width = min(avail_width * 0.4, 62 * self.box / 7) if self.date_label else 0
+        self.date_width = 0
+        if self.date_label:  # the label, then a line long enough for a date written by hand
+            date = Paragraph(self.date_label, self.styles.body)
+            date.wrap(avail_width / 4, avail_height)
+            self.date_width = (max(date.getActualLineWidths0()) + self.gap * 1.5
+                               + self.styles.edition.date_line)
         self.para = Paragraph(self.label, self.style)
         _, para_height = self.para.wrap(avail_width - self.box - self.gap - self.date_width,
                                         avail_height)

@@ -78,6 +78,8 @@ class Edition:
     top_margin: float
     bottom_margin: float
     logo_height: float
+    name_line: float = 90 * mm   # a line for one name, phone or address (DESIGN.md)
+    date_line: float = 50 * mm   # a line for a date written by hand
 
     @property
     def leading(self) -> float:
@@ -93,7 +95,8 @@ EDITIONS = {
                         top_margin=30 * mm, bottom_margin=28 * mm, logo_height=15 * mm),
     "large-print": Edition("large-print", body=18, small=16, h1=32, h2=24, h3=20,
                            line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
-                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm),
+                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm,
+                           date_line=60 * mm),
 }
 
 

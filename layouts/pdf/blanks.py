@@ -229,14 +229,24 @@ class ChoiceItem(TickBoxItem):
 
 
 class WriteInLog(Blank):
-    """A table to fill in by hand: a header row, then empty rows at least one answer line tall."""
+    """A table to fill in by hand: a header row, then empty rows at least one answer line tall.
+
+    A log that breaks across pages leaves at least two rows on each side and repeats its header
+    row above the rows that go on; it stays one table to a screen reader, where the repeated
+    header is page furniture (an artifact)."""
+
+    MIN_ROWS = 2   # rows on each side of a break (DESIGN.md)
 
     def __init__(self, columns: list[tuple[str, str, str]], rows: int, styles: Styles,
-                 field_prefix: str | None, first_row: int = 1):
-        """columns: (header markup, short name, plain header); fields are <prefix>_<row>_<name>."""
+                 field_prefix: str | None, first_row: int = 1, table: Element | None = None,
+                 continued: bool = False):
+        """columns: (header markup, short name, plain header); fields are <prefix>_<row>_<name>.
+        A part of a log that broke shares its `table` element; a `continued` part repeats the
+        header."""
         super().__init__()
         self.columns, self.rows, self.styles = columns, rows, styles
-        self.field_prefix, self.first_row = field_prefix, first_row
+        self.field_prefix, self.first_row, self.table = field_prefix, first_row, table
+        self.continued = continued
         self.row_height = styles.edition.line_pitch * 1.1
 
     def wrap(self, avail_width, avail_height):
@@ -254,30 +264,39 @@ class WriteInLog(Blank):
 
     def split(self, avail_width, avail_height):
         self.wrap(avail_width, avail_height)
-        fits = int((avail_height - self.header_height) // self.row_height)
-        if fits < 2 or fits >= self.rows:
+        fits = min(int((avail_height - self.header_height) // self.row_height),
+                   self.rows - self.MIN_ROWS)
+        if fits < self.MIN_ROWS:
             return []
-        pieces = [WriteInLog(self.columns, fits, self.styles, self.field_prefix,
-                             self.first_row),
-                  WriteInLog(self.columns, self.rows - fits, self.styles, self.field_prefix,
-                             self.first_row + fits)]
-        for piece in pieces:
-            piece.tag_parent = self.tag_parent
-        return pieces
+        return [self._part(fits, self.first_row, self.continued),
+                self._part(self.rows - fits, self.first_row + fits, True)]
+
+    def _part(self, rows: int, first_row: int, continued: bool) -> WriteInLog:
+        part = WriteInLog(self.columns, rows, self.styles, self.field_prefix, first_row,
+                          self._table(), continued)
+        part.tag_parent = self.tag_parent
+        return part
+
+    def _table(self) -> Element | None:
+        """The log's Table element, made once, in reading order, for all its parts."""
+        if self.table is None and self.tag_parent is not None:
+            self.table = self.tag_parent.child("Table")
+        return self.table
 
     def draw(self):
         canv, pad = self.canv, self.styles.edition.label_gap / 2
         # Structure: a Table whose header cells (TH, scope column) name each column and whose
         # data cells (TD) each hold the form field written in them.
-        table = self.tag_parent.child("Table") if self.tag_parent else None
-        header = table.child("TR") if table else None
+        repeated = self.continued
+        table = self._table()
+        header = table.child("TR") if table and not repeated else None
         with artifact(canv):
             canv.setFillColor(TINT)
             canv.rect(0, self.height - self.header_height, self.width, self.header_height,
                       stroke=0, fill=1)
         for index, para in enumerate(self.headers):
             cell = header.child("TH", attributes={"Scope": "Column"}) if header else None
-            with marked(canv, cell):
+            with artifact(canv) if repeated else marked(canv, cell):
                 para.drawOn(canv, index * self.column_width + pad,
                             self.height - pad - para.height)
         with artifact(canv):

@@ -344,8 +344,11 @@ class HandoutStory:
             opening = [self.para(block.heading, s.h2, "H2"),
                        self.para(block.intro)] if number == 1 else []
             group = self.parent.child("Div")
-            asked = TickBoxItem(to_markup(question.text), s, question.asked.name,
-                                question.asked.tooltip, style=s.bold)
+            # The box is labelled as done ("I asked this: ..."), so it cannot be read as "ask
+            # this one".
+            asked = TickBoxItem(f"{to_markup(block.asked_label)}: "
+                                f"<b>{to_markup(question.text)}</b>", s, question.asked.name,
+                                question.asked.tooltip)
             answer = AnswerLines(QUESTION_LINES, s, question.answer.name,
                                  question.answer.tooltip)
             asked.tag_parent = answer.tag_parent = group

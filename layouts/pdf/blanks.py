@@ -95,6 +95,10 @@ class AnswerLines(Blank):
         self.height = self.count * self.pitch
         return self.width, self.height
 
+    def first_part_height(self, avail_width) -> float:
+        """The least of it a page break leaves under a heading: two lines."""
+        return min(self.count, 2) * self.pitch
+
     def split(self, avail_width, avail_height):
         fits = int(avail_height // self.pitch)
         if fits < 1 or fits >= self.count:
@@ -261,6 +265,12 @@ class WriteInLog(Blank):
         self.header_height = max(p.height for p in self.headers) + 2 * pad
         self.height = self.header_height + self.rows * self.row_height
         return self.width, self.height
+
+    def first_part_height(self, avail_width) -> float:
+        """The least of it a page break leaves under a heading: the header and two rows."""
+        self.wrap(avail_width, 0)
+        rows = self.rows if self.rows < 2 * self.MIN_ROWS else self.MIN_ROWS
+        return self.header_height + rows * self.row_height
 
     def split(self, avail_width, avail_height):
         self.wrap(avail_width, avail_height)

@@ -16,6 +16,7 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer
 from .. import document as doc
 from ..content.model import plain
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
+from .keeping import compose, keep_closing
 from .markup import to_markup
 from .pages import (
     FurnishedCanvas,
@@ -31,7 +32,6 @@ from .styles import BODY, HEADING_INK, TINT, WARNING_RULE, WARNING_TINT, Styles,
 from .tags import Element
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
-INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following checklist or table
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def cover_story(cover: doc.Cover, titles: list[str], job: Job, styles: Styles,
              Spacer(1, s.body.leading)]
     for block in cover.closing:
         story += blanks.block(block)
-    return attach_headings(story)
+    return compose(story)
 
 
 def _furniture(document, job: Job) -> Furniture:
@@ -168,42 +168,25 @@ def _pancreas(width: float, labels: tuple, font_size: float):
     return pancreas_drawing(width, dict(labels), BODY, font_size, "#1a1a1a")
 
 
-def attach_headings(story: list) -> list:
-    """Put headings inside the KeepTogether that follows them, so no heading ends a page alone.
-
-    ReportLab's keepWithNext does not reach into a following KeepTogether, so headings are
-    joined to it here.
-    """
-    out, waiting = [], []
-    for flowable in story:
-        if isinstance(flowable, KeepTogether) and waiting:
-            out.append(KeepTogether(waiting + list(flowable._content)))
-            waiting = []
-        elif getattr(flowable, "getKeepWithNext", lambda: False)():
-            waiting.append(flowable)
-        elif waiting and isinstance(flowable, Paragraph) and len(waiting) < INTRO_PARAGRAPHS + 1:
-            waiting.append(flowable)  # a heading's short introduction stays with what it introduces
-        else:
-            out += waiting
-            out.append(flowable)
-            waiting = []
-    return out + waiting
-
-
 class HandoutStory:
     """Builds the flowables of one document, and its structure elements in reading order."""
 
     def __init__(self, document: doc.Document, job: Job, styles: Styles, parent: Element):
         self.d, self.job, self.s = document, job, styles
         self.parent = parent   # the structure element new content goes into
+        self.fine_print = False  # the closing: sources, dates and help in the small size
 
     def para(self, text: str, style=None, role: str = "P") -> Paragraph:
         return tag(Paragraph(to_markup(text), style or self.s.body), self.parent.child(role))
 
     def bullets(self, items) -> list:
         items_list = self.parent.child("L")
-        return [tag(Paragraph(to_markup(item), self.s.bullet, bulletText="•"),
-                    items_list.child("LI").child("LBody")) for item in items]
+        style = self.s.fine_bullet if self.fine_print else self.s.bullet
+        flowables = [tag(Paragraph(to_markup(item), style, bulletText="•"),
+                         items_list.child("LI").child("LBody")) for item in items]
+        for flowable in flowables:  # so the list's ends can be kept together (keeping.py)
+            flowable.list_id = items_list
+        return flowables
 
     def blank(self, flowable):
         """A blank's labels and fields go in an element of their own, made here in reading
@@ -218,9 +201,11 @@ class HandoutStory:
             story += self.block(block)
         if words:
             story += self.words_to_know(words)
-        for block in d.closing:
-            story += self.block(block)
-        return attach_headings(story)
+        # The closing in small print, so it fits beside the last thing to write on.
+        self.fine_print = True
+        closing = [f for block in d.closing for f in self.block(block)]
+        self.fine_print = False
+        return keep_closing(compose(story), compose(closing))
 
     def panel(self, content: list, background, rule) -> Panel:
         return Panel(content, background, rule, self.s.edition.label_gap * 1.5)
@@ -231,7 +216,8 @@ class HandoutStory:
             style, role = {1: (s.title, "H1"), 2: (s.h2, "H2"), 3: (s.h3, "H3")}[block.level]
             return [self.para(block.text, style, role)]
         if isinstance(block, doc.Para):
-            style = {"body": s.body, "lead": s.message, "label": s.small,
+            style = {"body": s.fine if self.fine_print else s.body, "lead": s.message,
+                     "label": s.small,
                      "strong": s.bold}[block.role]
             if block.role == "strong":
                 return [self.para(f"**{plain(block.text)}**")]
@@ -330,7 +316,8 @@ class HandoutStory:
         """A QR code to the handout's web page, with the address printed beside it."""
         figure = self.parent.child("Figure", alt=f"QR code: {online.address}")
         lines = [f"<b>{to_markup(online.label)}</b>"] if online.label else []
-        text = tag(Paragraph("<br/>".join([*lines, to_markup(online.address)]), self.s.body),
+        text = tag(Paragraph("<br/>".join([*lines, to_markup(online.address)]),
+                             self.s.fine if self.fine_print else self.s.body),
                    self.parent.child("P"))
         return QrBlock(online.address, text, self.s.edition.box * 4,
                        self.s.edition.label_gap * 2, figure)
@@ -354,6 +341,8 @@ class HandoutStory:
             asked.tag_parent = answer.tag_parent = group
             story.append(KeepTogether(opening + [asked, answer,
                                                  Spacer(1, s.body.fontSize * 0.6)]))
+        if len(story) > 2:  # the last question never stands alone on the last page of them
+            story[-2:] = [KeepTogether([*story[-2]._content, *story[-1]._content])]
         return story
 
     def words_to_know(self, words: doc.Words) -> list:

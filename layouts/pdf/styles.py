@@ -115,6 +115,8 @@ class Styles:
     message: ParagraphStyle
     small: ParagraphStyle
     cell: ParagraphStyle
+    fine: ParagraphStyle          # the closing's small print: sources, review dates, help
+    fine_bullet: ParagraphStyle
 
     @property
     def text_width(self) -> float:
@@ -154,4 +156,7 @@ def styles_for(edition: str, paper: str) -> Styles:
         message=style("message", e.body + 3, BODY_BOLD, INK),
         small=style("small", e.small, space_after=0),
         cell=style("cell", e.body, BODY_BOLD, space_after=0),
+        fine=style("fine", e.small),
+        fine_bullet=style("fine_bullet", e.small, leftIndent=e.body * 1.5,
+                          bulletIndent=e.body * 0.3, space_after=e.small * 0.35),
     )

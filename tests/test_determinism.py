@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from conftest import HANDOUTS, ROOT
 
 NARROW = ("--lang", "en", "--edition", "standard", "--paper", "letter")

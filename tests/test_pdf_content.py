@@ -22,7 +22,16 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import SET, TOPICS, built_pdf, output, read_content, topic_file, warning_signs
+from conftest import (
+    ASSETS,
+    SET,
+    TOPICS,
+    built_pdf,
+    output,
+    read_content,
+    topic_file,
+    warning_signs,
+)
 
 EDITIONS = ("standard", "large-print")
 A4 = (595.28, 841.89)

@@ -82,6 +82,8 @@ class Edition:
     top_margin: float
     bottom_margin: float
     logo_height: float
+    name_line: float = 90 * mm   # a line for one name, phone or address (DESIGN.md)
+    date_line: float = 50 * mm   # a line for a date written by hand
 
     @property
     def leading(self) -> float:
@@ -97,7 +99,8 @@ EDITIONS = {
                         top_margin=30 * mm, bottom_margin=25 * mm, logo_height=15 * mm),
     "large-print": Edition("large-print", body=18, small=16, h1=32, h2=24, h3=20,
                            line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
-                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm),
+                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm,
+                           date_line=60 * mm),
 }
 
 
@@ -121,6 +124,8 @@ class Styles:
     message: ParagraphStyle
     small: ParagraphStyle
     cell: ParagraphStyle
+    fine: ParagraphStyle          # the closing's small print: sources, review dates, help
+    fine_bullet: ParagraphStyle
 
     @property
     def text_width(self) -> float:
@@ -163,4 +168,7 @@ def styles_for(edition: str, paper: str) -> Styles:
         message=style("message", e.body + 3, BODY_BOLD, INK),
         small=style("small", e.small, space_after=0),
         cell=style("cell", e.body, BODY_BOLD, space_after=0),
+        fine=style("fine", e.small),
+        fine_bullet=style("fine_bullet", e.small, leftIndent=e.body * 1.5,
+                          bulletIndent=e.body * 0.3, space_after=e.small * 0.35),
     )

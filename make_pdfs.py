@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_BUILD = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143   # as a shell reports SIGINT and SIGTERM
 TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
 EDITIONS = ("standard", "large-print")
 PAPERS = ("letter", "a4")
@@ -47,7 +48,11 @@ def parse_args(argv):
     fill = parser.add_argument_group("pre-filled packets")
     fill.add_argument("--fill", type=Path, metavar="CSV",
                       help="write one filled packet per row of this patients file to "
-                           "<out>/filled/<id>.pdf (one --lang, --edition and --paper)")
+                           "<out>/filled/<id>.pdf; with --check, only check the file")
+    fill.add_argument("--list-fields", action="store_true",
+                      help="print the first line of a patients file with every field it may "
+                           "use, ready for Excel (columns set, lang, edition and paper may "
+                           "also choose each row's packet)")
     fill.add_argument("--flatten", action="store_true",
                       help="with --fill: print the values as plain ink, with no form fields")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -66,34 +71,45 @@ def main(argv=None) -> int:
     args = parse_args(argv)  # argparse exits with 2 on a usage error
     from layouts.build import Options, UsageError, build
     from layouts.content.errors import BuildFailure
+    from layouts.write import Terminated, terminate_cleanly
 
     once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
     options = Options(src=args.src, out=args.out, topics=once(args.topic),
                       langs=once(args.lang), editions=once(args.edition),
                       papers=once(args.paper), check=args.check, strict=args.strict,
                       fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard,
-                      today=args.today, preview=args.preview)
+                      today=args.today, preview=args.preview, list_fields=args.list_fields)
     try:
-        outcome = build(options)
+        with terminate_cleanly():  # SIGTERM stops the run as Ctrl-C does, and exits 143
+            outcome = build(options)
     except UsageError as e:
         print(f"make_pdfs.py: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except BuildFailure as e:
         print(f"make_pdfs.py: build failed: {e}", file=sys.stderr)
         return EXIT_BUILD
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("make_pdfs.py: stopped; each file is either as it was or complete and new, "
               "so run again to finish", file=sys.stderr)
-        # Leave now: temporary files are already removed, and worker processes die with this
-        # one; interpreter shutdown could be interrupted again and print a traceback.
+        # Leave now: temporary files are already removed, and worker processes are gone;
+        # interpreter shutdown could be interrupted again and print a traceback.
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(EXIT_BUILD)
+        os._exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED)
     for problem in outcome.problems:
         print(problem, file=sys.stderr)
     errors = sum(p.severity == "error" for p in outcome.problems)
     warnings = len(outcome.problems) - errors
-    if options.fill:
+    # A fill runs once the content is good; its problems are all in the patients file.
+    filling = options.fill and all(p.path == str(options.fill) for p in outcome.problems
+                                   if p.severity == "error")
+    if options.list_fields and not outcome.exit_code:
+        sys.stdout.write(outcome.listing)
+    elif filling and options.check:
+        print(f"checked {options.fill}: {outcome.rows} row(s) ready to fill"
+              + (f"; {errors} problem(s) above; rows with a problem would be left out"
+                 if errors else "") + "; nothing was written")
+    elif filling:
         print(f"wrote {len(outcome.written)} filled packet(s) to {options.out / 'filled'}"
               + (f"; {errors} problem(s) above; rows with a problem were left out"
                  if errors else ""))

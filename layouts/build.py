@@ -18,17 +18,11 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from .content import model
 from .content.assets import find_image
-from .content.errors import BuildFailure, Problem, Problems, did_you_mean
+from .content.errors import Problem, Problems, did_you_mean
 from .content.model import plain
 from .content.source import Text, read_yaml
 from .pdf.markup import describe, unprintable
-from .write import (
-    locked,
-    remove_stale_temporaries,
-    terminate_cleanly,
-    write_all,
-    write_manifest,
-)
+from .write import terminate_cleanly, write_all
 
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 _SPECIAL_FILES = ("phrases", "glossary")
@@ -54,6 +48,7 @@ class Options:
     flatten: bool = False
     jobs: int = 1                 # processes for rendering and filling
     shard: str | None = None      # "K/N"
+    list_fields: bool = False     # only print the header line of a patients file
 
 
 @dataclass
@@ -61,6 +56,8 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     written: list[dict] = field(default_factory=list)
     exit_code: int = 0
+    rows: int = 0                 # --fill: the patient rows that are good (in this shard)
+    listing: str = ""             # --list-fields: the header line to print
 
 
 # ---- find and load -------------------------------------------------------------------------------
@@ -171,14 +168,15 @@ def check_reading(content: model.Content, src: Path, problems: Problems) -> dict
 
 def build(options: Options) -> Outcome:
     problems = Problems()
-    content = load(options.src, options.langs, problems)
+    # A fill's --lang is only the default: a row may choose any language.
+    content = load(options.src, () if options.fill else options.langs, problems)
     logo, planned = None, []
     if content:
         check_printable(content, problems)
         check_reviews(content, options.today or datetime.date.today(), problems)
         reading = check_reading(content, options.src, problems)
         logo = find_image(content.clinic.logo, problems)
-    if content and not problems.errors and not options.fill:
+    if content and not problems.errors and not (options.fill or options.list_fields):
         planned = plan(content, options, logo, reading)
         check_overflows(content.clinic, [job for _, _, job in planned], problems)
     found = problems.sorted()
@@ -189,10 +187,10 @@ def build(options: Options) -> Outcome:
     if failed or content is None:
         outcome.exit_code = 1
         return outcome
+    if options.fill or options.list_fields:  # with --check, fill checks the file only
+        return _fill(options, content, logo, outcome)
     if options.check:
         return outcome
-    if options.fill:
-        return _fill(options, content, logo, outcome)
     try:
         results = _make_pdfs([job for _, _, job in planned], options.jobs)
     except LayoutError as e:
@@ -292,51 +290,50 @@ def _make_pdf(job):
 
 
 def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:
-    """Fill the blank packet once per patient row, for one language, edition and paper."""
+    """Fill a blank packet per patient row, in the language, edition and paper the row chooses
+    (the run's options by default); with --check, only check the patients file."""
     from .content.terms import terms_used
-    from .fill.batch import Shard, fill_all
-    from .fill.fill import BlankPacket
-    from .fill.patients import field_catalog, read_patients
+    from .fill.batch import Packets, Shard, field_header, fill_patients
     from .pdf.render import Job
 
-    langs = options.langs or tuple(content.languages)
-    editions = options.editions or ("standard",)
-    papers = options.papers or (content.clinic.paper,)
-    for name, chosen in (("--lang", langs), ("--edition", editions), ("--paper", papers)):
-        if len(chosen) != 1:
-            raise UsageError(f"--fill makes packets for one language, edition and paper; "
-                             f"give one {name}")
+    for name, chosen in (("--lang", options.langs), ("--edition", options.editions),
+                         ("--paper", options.papers)):
+        if len(chosen) > 1:
+            raise UsageError(f"--fill takes one {name}, the choice for every row that does "
+                             "not make its own")
     try:
-        shard = Shard.parse(options.shard) if options.shard else Shard(1, 1)
+        shard = Shard.parse(options.shard) if options.shard else None
     except ValueError as e:
         raise UsageError(str(e)) from None
-    (lang,), (edition,), (paper,) = langs, editions, papers
-    language = content.languages[lang]
-    handouts = tuple(language.handouts[t] for t in model.TOPICS
-                     if not options.topics or t in options.topics)
-    words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
-    packet = _make_pdf(Job(handouts, words, content.clinic, language.phrases, edition, paper,
-                           str(logo.path) if logo else None, packet=True,
-                           notice=_notice(language.phrases)))
+    langs = tuple(content.languages)
+    for lang in options.langs:
+        if lang not in langs:
+            raise UsageError(f"--lang {lang}: there is no such language in the content; "
+                             f"the languages are {', '.join(langs)}")
+
+    def render(choice):
+        language = content.languages[choice.lang]
+        handouts = tuple(language.handouts[t] for t in model.TOPICS
+                         if not options.topics or t in options.topics)
+        words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
+        return _make_pdf(Job(handouts, words, content.clinic, language.phrases, choice.edition,
+                             choice.paper, str(logo.path) if logo else None, packet=True,
+                             notice=_notice(language.phrases)))
+
+    only = lambda chosen, fallback: chosen[0] if chosen else fallback  # noqa: E731
+    packets = Packets(render, sets=("",),
+                      options={"lang": langs, "edition": model.EDITIONS, "paper": model.PAPERS},
+                      defaults={"set": "", "lang": only(options.langs, langs[0] if len(langs) == 1
+                                                        else None),
+                                "edition": only(options.editions, "standard"),
+                                "paper": only(options.papers, content.clinic.paper)})
+    if options.list_fields:
+        outcome.listing = field_header(packets)
+        return outcome
     problems = Problems()
-    rows = read_patients(options.fill, field_catalog(list(packet.field_spots)), problems)
+    filled = fill_patients(options.fill, packets, problems, None if options.check else options.out,
+                           options.flatten, options.jobs, shard)
     outcome.problems = sorted([*outcome.problems, *problems.sorted()])
-    rows = [row for row in rows if shard.keeps(row)]
-    blank = BlankPacket(packet.pdf, list(packet.field_spots), edition)
-    try:
-        options.out.mkdir(parents=True, exist_ok=True)
-        with locked(options.out), terminate_cleanly():
-            remove_stale_temporaries(options.out)
-            written = fill_all(blank, rows, options.out / "filled", options.flatten,
-                               options.jobs)
-            outcome.written = [{"path": f"filled/{row_id}.pdf", "topic": "packet", "lang": lang,
-                                "paper": paper, "edition": edition, "pages": packet.pages,
-                                "sha256": digest, "filled": True,
-                                "flattened": options.flatten}
-                               for row_id, digest in sorted(written.items())]
-            write_manifest(options.out, outcome.written)
-    except OSError as e:
-        raise BuildFailure(f"{e.filename or options.out}: cannot write ({e.strerror or e})") \
-            from e
+    outcome.rows, outcome.written = filled.rows, filled.written
     outcome.exit_code = 1 if problems.errors else 0
     return outcome

@@ -36,7 +36,9 @@ _TICKED = {"x", "yes", "y", "true", "1", "checked", "\u2713", "\u2714"}
 _NOT_TICKED = {"", "no", "n", "false", "0"}
 CHOICE_COLUMNS = ("set", "lang", "edition", "paper")
 _BROKEN = {  # records.Record.how -> what is wrong
-    "unclosed": "the quote that opens this cell is not closed on its line",
+    "unclosed": "the quote that opens this cell is not closed on its line (this blank takes "
+                "one line, so its cell cannot hold a line break)",
+    "end": "the quote that opens this cell is not closed before the end of the file",
     "too far": f"the quote that opens this cell is not closed within {records.MAX_CELL_LINES} "
                "lines or before the end of the file, so the lines after it are read as rows",
     "text after": "text follows the quote that closes this cell",
@@ -219,6 +221,15 @@ class _Reader:
                        f"columns, separated by {separator}s: id, then the fields "
                        "(make_pdfs.py --list-fields prints them); if line 1 holds a patient, "
                        f"add that line above it{hint}")
+            return None
+        unsaid = [name for name in CHOICE_COLUMNS
+                  if catalog.defaults.get(name) is None and name not in keys]
+        if unsaid:
+            self.error((1, 1), " and ".join(f"which {name} to fill (one of "
+                                            f"{', '.join(catalog.allowed(name))})"
+                                            for name in unsaid)
+                       + " is not given: add a column that says it for each row, or give "
+                       + " and ".join(f"--{name}" for name in unsaid))
             return None
         columns: list[_Column] = []
         filled_by: dict[tuple[str, str], int] = {}    # (set, field) -> column number

@@ -53,7 +53,8 @@ class Record:
     places: list[tuple[int, int]] = field(default_factory=list)
     extra: int = 0
     broken: tuple[int, int] | None = None   # where the quote opened of a cell that is broken
-    how: str = ""   # "unclosed" (on its line), "too far" (within MAX_CELL_LINES or the file),
+    how: str = ""   # "unclosed" (on its line), "end" (of the file), "too far" (within
+    #                 MAX_CELL_LINES lines or the file),
     #                 "text after" (its closing quote) or "taken" (a later line's quote closed it)
     after_broken: int = 0             # this line was first read as part of such a cell (line)
 
@@ -338,7 +339,7 @@ class CsvFile:
                 if parser.in_quotes and parser.quote_lines:
                     yield read_again(parser.finish("too far"))
                     continue
-                yield parser.finish("unclosed" if parser.in_quotes else "")
+                yield parser.finish("end" if parser.in_quotes else "")
                 return
             piece, ends = got
             if col == 1:

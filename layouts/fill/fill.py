@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -211,7 +212,10 @@ def _runs(text: str) -> list[tuple[bool, str]]:
     return runs
 
 
+@lru_cache(maxsize=1 << 16)
 def _width(text: str, size: float) -> float:
+    """The advance of text at size. Cached: names, dates and words come back row after row,
+    and checking a large patients file measures every value before it is filled."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     return stringWidth(text, FALLBACK, size)   # the form font is a part of DejaVu Sans
 
@@ -277,10 +281,12 @@ def _layout(value: str, spot: FieldSpot, size: float) -> tuple[list[str], list[f
             return None
         top = height + pitch * 0.15
         return lines, [top - (i + 1) * pitch + 3 for i in range(len(lines))]
-    line = " ".join(value.split())
-    if _width(line, size) > width:
+    words = value.split()
+    # Measured word by word (no kerning, so the sum is the line's width) to reuse the cache.
+    if sum(map(_width, words, [size] * len(words))) + _width(" ", size) * (
+            len(words) - 1) > width:
         return None
-    return [line], [3.0]
+    return [" ".join(words)], [3.0]
 
 
 class Geometry:
@@ -296,8 +302,18 @@ class Geometry:
 
     def fits(self, name: str, value: str) -> bool:
         """Whether a text value fits every blank of field `name` (a check box always does)."""
-        return all(_layout(value, spot, self.size) is not None
+        return all(_fits(value, spot.kind, spot.rect[2] - spot.rect[0],
+                         spot.rect[3] - spot.rect[1], spot.pitch, self.size)
                    for spot in self.spots.get(name, ()) if spot.kind in ("text", "multiline"))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fits(value: str, kind: str, width: float, height: float, pitch: float,
+          size: float) -> bool:
+    """Whether value fits a blank of this shape (blanks of one shape recur: a name in every
+    handout, the cells of a log)."""
+    spot = FieldSpot("", kind, 1, (0.0, 0.0, width, height), "", "", pitch)
+    return _layout(value, spot, size) is not None
 
 
 def _text_appearance(value: str, spot: FieldSpot, size: float, fonts: _Fonts) -> bytes:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -193,6 +194,10 @@ class _Reader:
         self.path, self.catalog, self.problems, self.fits = path, catalog, problems, fits
         self.header_failed = False
         self.delimiter = ","
+        # Where each id was first seen, by its lower case; every sighting of an id seen twice.
+        self.ids: dict[str, tuple[int, int, str]] = {}
+        self.twins: dict[str, list[tuple[int, int, str]]] = {}
+        self.choices: dict[Choice, Choice] = {}   # one object per choice, for a million rows
 
     def error(self, place: tuple[int, int], message: str) -> None:
         self.problems.error(self.path, place[0], place[1], message)
@@ -290,8 +295,7 @@ class _Reader:
 
     # ---- the rows -----------------------------------------------------------------------
 
-    def row(self, record: Record, columns: list[_Column], index: int,
-            ids: dict[str, list[tuple[int, int, str]]]) -> PatientRow | None:
+    def row(self, record: Record, columns: list[_Column], index: int) -> PatientRow | None:
         """Check one record; report its problems and return None if it has any."""
         cells, places = record.cells, record.places
         problems_before = len(self.problems)
@@ -303,7 +307,7 @@ class _Reader:
             return cells[i] if i < len(cells) else ""
 
         id_column = next(c.index for c in columns if c.role == "id")
-        patient_id = self._id(cell(id_column), place(id_column), ids)
+        patient_id = self._id(cell(id_column), place(id_column))
         who = f"row '{patient_id}'" if patient_id else "this row"
         if record.broken:
             self.error(record.broken, f"{who}: " + _BROKEN[record.how] + "; a quote inside a "
@@ -340,8 +344,7 @@ class _Reader:
             return None
         return PatientRow(patient_id, record.line, index, values, choice)
 
-    def _id(self, cell: str | None, at: tuple[int, int],
-            ids: dict[str, list[tuple[int, int, str]]]) -> str | None:
+    def _id(self, cell: str | None, at: tuple[int, int]) -> str | None:
         """The row's id if it is safe as a file name and in a message; else report it."""
         text = cell.strip() if cell is not None else None
         if not text:
@@ -358,7 +361,12 @@ class _Reader:
             self.error(at, f"the id '{text}' is a name Windows keeps for a device, so no file "
                        "can be called that; change it")
             return None
-        ids.setdefault(text.lower(), []).append((*at, text))
+        key = text.lower()
+        key = text if key == text else key   # the same object when it is already lower case
+        seen = (*at, text)
+        first = self.ids.setdefault(key, seen)
+        if first is not seen:
+            self.twins.setdefault(key, [first]).append(seen)
         return text
 
     def _choice(self, columns, cell, place, who: str) -> Choice | None:
@@ -394,7 +402,10 @@ class _Reader:
                 self.error(place(0), f"{who} does not say which {name} to fill, and the run "
                            f"gives none; add a {name} column (one of {', '.join(allowed)}) or "
                            f"give --{name}")
-        return Choice(*(chosen[name] for name in CHOICE_COLUMNS)) if ok else None
+        if not ok:
+            return None
+        choice = Choice(*(chosen[name] for name in CHOICE_COLUMNS))
+        return self.choices.setdefault(choice, choice)
 
     def _values(self, column: _Column, text: str, at: tuple[int, int], who: str,
                 choice: Choice, values: dict[str, str | bool]) -> None:
@@ -415,7 +426,7 @@ class _Reader:
         if value == "" or value is False:
             return
         if isinstance(value, str):
-            bad = unprintable(value)
+            bad = _unprintable(value)
             if bad:
                 position = value.index(bad[0][0]) + 1
                 self.error(at, f"{where}: character {position} of this cell cannot be printed "
@@ -434,6 +445,16 @@ class _Reader:
             values[name] = value
 
 
+# Values recur row after row (a doctor, a date): check each distinct one once.
+_unprintable = lru_cache(maxsize=1 << 16)(unprintable)
+
+
+@cache
+def _choices(choices: tuple[str, ...]) -> dict[str, str]:
+    """A radio group's values by the way a cell may write them (`Not known` is `not_known`)."""
+    return {normalise(choice): choice for choice in choices}
+
+
 def _column_words(column: _Column) -> str:
     """A column as a message names it: its number, and its field or column name if it has one
     (never the header cell itself, which may be a patient's value)."""
@@ -448,10 +469,7 @@ def _value(field: Field, cell: str):
             return True
         return False if text.lower() in _NOT_TICKED else None
     if field.kind == "radio":
-        if not text:
-            return ""
-        match = [c for c in field.choices if normalise(c) == normalise(text)]
-        return match[0] if match else None
+        return _choices(field.choices).get(normalise(text)) if text else ""
     if field.kind == "multiline":
         return text
     return " ".join(text.split())   # one line: a line break in the cell reads as a space
@@ -465,7 +483,6 @@ def read_patients(path: Path, catalog: Catalog, problems: Problems, fits: Fits |
     name = shown_as or str(path)
     reader = _Reader(name, catalog, problems, fits)
     rows: list[PatientRow] = []
-    ids: dict[str, list[tuple[int, int, str]]] = {}
     try:
         with records.open_csv(path) as csv_file:
             header = csv_file.header()
@@ -478,7 +495,7 @@ def read_patients(path: Path, catalog: Catalog, problems: Problems, fits: Fits |
             for record in csv_file.records(len(columns) + 1, spans.__contains__):
                 if record.is_blank():
                     continue
-                row = reader.row(record, columns, index, ids)
+                row = reader.row(record, columns, index)
                 index += 1
                 if row is not None:
                     rows.append(row)
@@ -488,18 +505,16 @@ def read_patients(path: Path, catalog: Catalog, problems: Problems, fits: Fits |
     except OSError as e:
         problems.error(name, 1, 0, f"cannot read this file ({e.strerror or type(e).__name__})")
         return []
-    shared = _shared_ids(ids, reader)
+    shared = _shared_ids(reader)
     if reader.header_failed:
         return []
     return [row for row in rows if row.id.lower() not in shared]
 
 
-def _shared_ids(ids: dict[str, list[tuple[int, int, str]]], reader: _Reader) -> set[str]:
+def _shared_ids(reader: _Reader) -> set[str]:
     """Report every row whose id another row also has, ignoring case: on Windows and macOS
     `AB-1.pdf` and `ab-1.pdf` are one file, so neither row can have it."""
-    shared = {key for key, seen in ids.items() if len(seen) > 1}
-    for key in shared:
-        seen = ids[key]
+    for seen in reader.twins.values():
         for line, col, text in seen:
             others = ", ".join(f"line {other[0]}" + (f" ('{other[2]}')" if other[2] != text
                                                      else "")
@@ -507,4 +522,4 @@ def _shared_ids(ids: dict[str, list[tuple[int, int, str]]], reader: _Reader) -> 
             reader.error((line, col), f"the id '{text}' is also on {others}; ids that differ "
                          "only in upper and lower case name one file on Windows and macOS, so "
                          "no row with it is filled. Give each row its own id")
-    return shared
+    return set(reader.twins)

@@ -179,9 +179,14 @@ def fill_all(blanks: dict[Choice, BlankPacket], rows: list[PatientRow], folder: 
     written: dict[str, str] = {}
     if jobs <= 1 or len(chunks) <= 1:
         _start(blanks, folder, flatten)
-        for chunk in chunks:
-            written.update(_fill_rows(chunk))
-            progress.advance(len(chunk))
+        try:
+            for chunk in chunks:
+                written.update(_fill_rows(chunk))
+                progress.advance(len(chunk))
+        except BaseException:
+            progress.finish()
+            remove_stale_temporaries(folder)   # a second Ctrl-C may have cut a clean-up short
+            raise
     else:
         # Workers inherit the parsed blank packets instead of each parsing them again.
         results = run_in_workers(_fill_rows, chunks, jobs, _start, (blanks, folder, flatten))

@@ -307,7 +307,10 @@ class _Reader:
             return cells[i] if i < len(cells) else ""
 
         id_column = next(c.index for c in columns if c.role == "id")
-        patient_id = self._id(cell(id_column), place(id_column))
+        if record.broken and id_column >= len(cells):
+            patient_id = None   # the id is in or after the broken cell: not known
+        else:
+            patient_id = self._id(cell(id_column), place(id_column))
         who = f"row '{patient_id}'" if patient_id else "this row"
         if record.broken:
             self.error(record.broken, f"{who}: " + _BROKEN[record.how] + "; a quote inside a "
@@ -324,7 +327,8 @@ class _Reader:
         values: dict[str, str | bool] = {}
         for column in columns:
             text = cell(column.index)
-            if column.role in ("id", "ignored") or text == "":
+            if column.role in ("id", "ignored") or text == "" or (
+                    record.broken and column.index >= len(cells)):
                 continue
             at = place(column.index)
             if text is None:

@@ -46,7 +46,8 @@ class FileProblem(Exception):
 @dataclass(slots=True)
 class Record:
     """One record of the file: its cells (None for one too long to keep) and where each
-    starts; `extra` counts cells beyond those kept."""
+    starts; `extra` counts cells beyond those kept. A record with a broken quoted cell keeps
+    only the cells before it, and where that cell starts."""
 
     line: int
     cells: list[str | None] = field(default_factory=list)
@@ -259,8 +260,8 @@ class _Parser:
         record, self.record = self.record, None
         if how or self.text_after:
             record.broken, record.how = self.quote_at, how or "text after"
-            # What follows the broken cell is not known to be cells of this record.
-            del record.cells[self.quote_cell + 1:], record.places[self.quote_cell + 1:]
+            # The broken cell, and what follows it, are not known to be cells of this record.
+            del record.cells[self.quote_cell:], record.places[self.quote_cell + 1:]
             record.extra = 0
         self.in_quotes = self.pending_quote = self.text_after = False
         return record
@@ -327,6 +328,7 @@ class CsvFile:
             lines it took are read again as rows of their own."""
             nonlocal shadow, col
             shadow = (self.line, record.broken[0])
+            decoder.reset()
             lines.seek(resume[0])
             self.line, col = resume[1] - 1, 1
             return record

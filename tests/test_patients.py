@@ -7,7 +7,8 @@ other encodings, binary files, a missing header line and the wrong delimiter as 
 error; ids safe on every system and unique ignoring case; broken rows (unclosed quotes, too many
 cells, a cell of any size) as errors for that row while the others are read; pipes, devices and
 huge files refused before reading; memory bounded and reading linear, counted rather than
-timed; per-row set, lang, edition and paper; a value too long for its blank located.
+timed; per-row set, lang, edition and paper; a value too long for its blank located; a field
+with a widget in every handout (the patient's name, packet-wide) filled in each.
 
 A canary value stands in every cell: no message ever shows it. Then the command itself: an
 Excel-made file fills; a too-long value is reported while the rest are built; the canary never
@@ -39,7 +40,7 @@ from fontTools.ttLib import TTFont
 from conftest import HANDOUTS, ROOT, full_name, run_cli
 from layouts.content.errors import Problems
 from layouts.fill import records
-from layouts.fill.fill import Geometry
+from layouts.fill.fill import BlankPacket, Geometry
 from layouts.fill.patients import Catalog, Choice, Field, header_names, read_patients
 from layouts.pdf.blanks import FieldSpot
 from pdf_measure import measure_page
@@ -304,6 +305,13 @@ def test_a_quoted_cell_over_too_many_lines_is_broken(tmp_path):
     assert_never_shown(problems)
 
 
+def test_a_quote_left_open_in_the_id_cell_is_the_one_problem_of_its_row(tmp_path):
+    rows, problems = read(tmp_path, f'id,patient_name\n"{BAD_ID},{CANARY}\na2,Bo\n')
+    assert [r.id for r in rows] == ["a2"]
+    assert len(problems) == 1 and "this row: the quote" in at(problems, 2, 1)[0]
+    assert_never_shown(problems)
+
+
 def test_text_after_a_closing_quote_breaks_the_row(tmp_path):
     rows, problems = read(tmp_path, f'id,patient_name\na1,"{CANARY}"x\na2,Bo\n')
     assert [r.id for r in rows] == ["a2"]
@@ -489,6 +497,40 @@ def test_an_answer_fits_as_many_lines_as_are_ruled():
     assert not geometry.fits("t.q1", words)
     assert geometry.fits("t.q1", "x" * 80)          # a long word breaks over two lines
     assert not geometry.fits("t.q1", "x" * 300)
+
+
+def test_a_field_with_a_widget_in_every_handout_is_filled_in_each(tmp_path):
+    """The patient's name as one packet-wide field, shown on two pages: both widgets get the
+    value and an appearance, flattened or not."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from layouts.pdf.fields import add_fields
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(612, 792), invariant=1)
+    canvas.drawString(72, 720, "page 1")
+    canvas.showPage()
+    canvas.drawString(72, 720, "page 2")
+    canvas.showPage()
+    canvas.save()
+    spots = [FieldSpot("packet.patient_name", "text", page, (100, 600, 300, 625), "Name")
+             for page in (1, 2)] + [FieldSpot("diagnosis.care_team_doctor", "text", 2,
+                                              (100, 500, 300, 525), "My doctor")]
+    blank = add_fields(buffer.getvalue(), spots, "standard")
+    packet = BlankPacket(blank, spots, "standard")
+    filled = pypdf.PdfReader(io.BytesIO(packet.fill({"packet.patient_name": "Ana Gómez"})))
+    shown = []
+    for page in filled.pages:
+        for annot in page.get("/Annots", ()):
+            widget = annot.get_object()
+            if full_name(widget) == "packet.patient_name":
+                holder = widget if "/V" in widget else widget["/Parent"].get_object()
+                assert holder["/V"] == "Ana Gómez"
+                shown.append(widget["/AP"]["/N"].get_object().get_data())
+    assert len(shown) == 2 and all(b"Tj" in data for data in shown)
+    flat = pypdf.PdfReader(io.BytesIO(packet.fill({"packet.patient_name": "Ana Gómez"},
+                                                  flatten=True)))
+    assert all("Ana Gómez" in page.extract_text() for page in flat.pages)
 
 
 # ---- a file as an attacker would give it -----------------------------------------------------

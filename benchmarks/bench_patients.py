@@ -3,7 +3,8 @@
 Run by hand:  python benchmarks/bench_patients.py [--rows N] [--patients N] [--json]
 
 check  the real command, `make_pdfs.py --check --fill patients.csv --lang en --edition
-       standard`, in a fresh process: wall time and peak RSS. It loads and checks the content,
+       standard`, in a fresh process: wall and CPU time (which other work on the machine
+       disturbs less) and peak RSS. It loads and checks the content,
        renders the blank packets the rows choose (English and Spanish), then reads every row and
        checks it: the id (safe, unique ignoring case), every value against its blank, and
        whether each text fits its blank at the edition's size.
@@ -66,7 +67,8 @@ def run_check(patients: Path) -> dict:
     output = process.stdout.read().decode() + process.stderr.read().decode()
     if status:
         raise SystemExit(f"make_pdfs.py --check --fill failed:\n{output[-2000:]}")
-    return {"wall_s": wall, "rss_mb": usage.ru_maxrss / 1024, "said": output.strip()}
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024, "said": output.strip()}
 
 
 def measure_read(many: Path, one: Path, traced: bool) -> dict:
@@ -80,25 +82,26 @@ def measure_read(many: Path, one: Path, traced: bool) -> dict:
 def _measure(many: Path, one: Path, traced: bool) -> dict:
     from layouts.build import Options, build
 
-    def run(patients: Path) -> tuple[float, int, int]:
+    def run(patients: Path) -> tuple[float, float, int, int]:
         options = Options(src=ROOT / "handouts", check=True, fill=patients, langs=("en",),
                           editions=("standard",))
         if traced:
             tracemalloc.start()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         outcome = build(options)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
         if traced:
             tracemalloc.stop()
         if outcome.exit_code:
             raise SystemExit("\n".join(str(p) for p in outcome.problems[:20]))
-        return seconds, peak, outcome.rows
+        return seconds, cpu, peak, outcome.rows
 
     run(one)  # warm: imports, fonts, the blank packets' first rendering
-    base, base_peak, _ = run(one)
-    full, full_peak, rows = run(many)
-    return {"good_rows": rows, "seconds": full - base, "peak_traced_mb": full_peak / 1e6,
+    base, base_cpu, base_peak, _ = run(one)
+    full, full_cpu, full_peak, rows = run(many)
+    return {"good_rows": rows, "seconds": full - base, "cpu_s": full_cpu - base_cpu,
+            "peak_traced_mb": full_peak / 1e6,
             "extra_peak_traced_mb": (full_peak - base_peak) / 1e6}
 
 
@@ -126,7 +129,8 @@ def main(argv=None) -> int:
         results["check"] = run_check(many)
         timed, traced = measure_read(many, one, False), measure_read(many, one, True)
         results["read"] = {"good_rows": timed["good_rows"], "seconds": timed["seconds"],
-                           "us_per_row": timed["seconds"] / args.rows * 1e6,
+                           "cpu_s": timed["cpu_s"],
+                           "us_per_row": timed["cpu_s"] / args.rows * 1e6,
                            "peak_traced_mb": traced["peak_traced_mb"],
                            "extra_peak_traced_mb": traced["extra_peak_traced_mb"]}
     if args.json:
@@ -135,10 +139,12 @@ def main(argv=None) -> int:
     check, read, fill = results["check"], results["read"], results["fill"]
     print(f"{args.rows:,} fictional patients ({results['file_mb']:.1f} MB, UTF-8 with BOM, "
           f"CRLF; one in ten Spanish); load average {results['load_average'][0]:.2f}")
-    print(f"  check, whole command: {check['wall_s']:.2f} s wall, peak RSS "
+    print(f"  check, whole command: {check['wall_s']:.2f} s wall ({check['cpu_s']:.2f} s CPU), "
+          "peak RSS "
           f"{check['rss_mb']:.0f} MiB ({check['said']})")
-    print(f"  reading and checking the rows alone: {read['seconds']:.2f} s "
-          f"({read['us_per_row']:.1f} us per row), {read['good_rows']:,} good; peak of "
+    print(f"  reading and checking the rows alone: {read['seconds']:.2f} s wall, "
+          f"{read['cpu_s']:.2f} s CPU ({read['us_per_row']:.1f} us CPU per row), "
+          f"{read['good_rows']:,} good; peak of "
           f"Python's allocations {read['peak_traced_mb']:.0f} MB "
           f"({read['extra_peak_traced_mb']:.0f} MB more than for one row)")
     print(f"  fill, {fill['packets']} packets on {bench_fill.CORES} processes: "

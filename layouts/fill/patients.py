@@ -36,6 +36,7 @@ _SEPARATORS = re.compile(r"[\s\-]+")
 _TICKED = {"x", "yes", "y", "true", "1", "checked", "\u2713", "\u2714"}
 _NOT_TICKED = {"", "no", "n", "false", "0"}
 CHOICE_COLUMNS = ("set", "lang", "edition", "paper")
+_SHARED_VALUES = 1 << 16   # distinct values kept once each; a bound on what that costs
 _BROKEN = {  # records.Record.how -> what is wrong
     "unclosed": "the quote that opens this cell is not closed on its line (this blank takes "
                 "one line, so its cell cannot hold a line break)",
@@ -198,6 +199,7 @@ class _Reader:
         self.ids: dict[str, tuple[int, int, str]] = {}
         self.twins: dict[str, list[tuple[int, int, str]]] = {}
         self.choices: dict[Choice, Choice] = {}   # one object per choice, for a million rows
+        self.seen: dict[str, str] = {}              # values kept once however many rows repeat
 
     def error(self, place: tuple[int, int], message: str) -> None:
         self.problems.error(self.path, place[0], place[1], message)
@@ -445,6 +447,8 @@ class _Reader:
                                f"{choice.paper} paper; shorten it (text is never printed "
                                "smaller to fit)")
                     return
+        if isinstance(value, str) and len(self.seen) < _SHARED_VALUES:
+            value = self.seen.setdefault(value, value)   # one copy of "Dr. Rivera" for all
         for name in names:
             values[name] = value
 

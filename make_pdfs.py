@@ -11,6 +11,7 @@ from pathlib import Path
 from layouts.content.model import EDITIONS, PAPERS
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_BUILD = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143   # as a shell reports SIGINT and SIGTERM
 
 
 def _date(text: str) -> datetime.date:
@@ -58,7 +59,11 @@ def parse_args(argv):
     fill = parser.add_argument_group("pre-filled packets")
     fill.add_argument("--fill", type=Path, metavar="CSV",
                       help="write one filled packet per row of this patients file to "
-                           "<out>/filled/<id>.pdf (one --lang, --edition and --paper)")
+                           "<out>/filled/<id>.pdf; with --check, only check the file")
+    fill.add_argument("--list-fields", action="store_true",
+                      help="print the first line of a patients file with every field it may "
+                           "use, ready for Excel (columns set, lang, edition and paper may "
+                           "also choose each row's packet)")
     fill.add_argument("--flatten", action="store_true",
                       help="with --fill: print the values as plain ink, with no form fields")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -79,6 +84,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)  # argparse exits with 2 on a usage error
     from layouts.build import Options, UsageError, build
     from layouts.content.errors import BuildFailure
+    from layouts.write import Terminated, terminate_cleanly
 
     once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
     options = Options(src=args.src, out=args.out, clinic=args.clinic, sets=once(args.sets),
@@ -86,27 +92,29 @@ def main(argv=None) -> int:
                       langs=once(args.lang), editions=once(args.edition),
                       papers=once(args.paper), check=args.check, strict=args.strict,
                       fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard,
-                      today=args.today, preview=args.preview, force=args.force)
+                      today=args.today, preview=args.preview, force=args.force,
+                      list_fields=args.list_fields)
     if args.watch:
         from layouts.watch import watch
 
         return watch(options, report)
     try:
-        outcome = build(options)
+        with terminate_cleanly():  # SIGTERM stops the run as Ctrl-C does, and exits 143
+            outcome = build(options)
     except UsageError as e:
         print(f"make_pdfs.py: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except BuildFailure as e:
         print(f"make_pdfs.py: build failed: {e}", file=sys.stderr)
         return EXIT_BUILD
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("make_pdfs.py: stopped; each file is either as it was or complete and new, "
               "so run again to finish", file=sys.stderr)
-        # Leave now: temporary files are already removed, and worker processes die with this
-        # one; interpreter shutdown could be interrupted again and print a traceback.
+        # Leave now: temporary files are already removed, and worker processes are gone;
+        # interpreter shutdown could be interrupted again and print a traceback.
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(EXIT_BUILD)
+        os._exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED)
     return report(outcome, options)
 
 
@@ -116,7 +124,16 @@ def report(outcome, options) -> int:
         print(problem, file=sys.stderr)
     errors = sum(p.severity == "error" for p in outcome.problems)
     warnings = len(outcome.problems) - errors
-    if options.fill:
+    # A fill runs once the content is good; its problems are all in the patients file.
+    filling = options.fill and all(p.path == str(options.fill) for p in outcome.problems
+                                   if p.severity == "error")
+    if options.list_fields and not outcome.exit_code:
+        sys.stdout.write(outcome.listing)
+    elif filling and options.check:
+        print(f"checked {options.fill}: {outcome.rows} row(s) ready to fill"
+              + (f"; {errors} problem(s) above; rows with a problem would be left out"
+                 if errors else "") + "; nothing was written")
+    elif filling:
         print(f"wrote {len(outcome.written)} filled packet(s) to {options.out / 'filled'}"
               + (f"; {errors} problem(s) above; rows with a problem were left out"
                  if errors else ""))

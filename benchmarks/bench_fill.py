@@ -83,15 +83,18 @@ def run_fill(patients: Path, out: Path) -> dict:
                                 "--out", str(out), "--jobs", str(CORES)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_pss = [0]
+    ended = threading.Event()
 
     def sample():  # the whole tree's memory, every 20 ms, while it runs
-        while process.poll() is None:
+        # Not process.poll(): it could reap the process before os.wait4 reads its usage.
+        while not ended.is_set():
             peak_pss[0] = max(peak_pss[0], sum(_pss_kb(p) for p in _tree(process.pid)))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
+    ended.set()
     wall = time.perf_counter() - start
     process.returncode = status
     sampler.join()

@@ -17,18 +17,15 @@ from reportlab.platypus.doctemplate import LayoutError
 from . import document as doc
 from .content import library, model
 from .content.assets import find_asset
-from .content.errors import BuildFailure, Problem, Problems, did_you_mean
+from .content.errors import Problem, Problems, did_you_mean
 from .content.library import UsageError
 from .content.model import plain
 from .content.source import Text
 from .pdf.markup import describe, unprintable
 from .state import input_key, is_up_to_date, read_state
 from .write import (
-    locked,
-    remove_stale_temporaries,
     terminate_cleanly,
     write_all,
-    write_manifest,
 )
 
 __all__ = ["Options", "Outcome", "UsageError", "build"]
@@ -53,6 +50,7 @@ class Options:
     jobs: int = 1                 # processes for rendering and filling
     shard: str | None = None      # "K/N"
     force: bool = False           # rebuild every output, even those found up to date
+    list_fields: bool = False     # only print the header line of a patients file
 
     @property
     def clinic_file(self) -> Path:
@@ -73,6 +71,8 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     written: list[dict] = field(default_factory=list)
     exit_code: int = 0
+    rows: int = 0                 # --fill: the patient rows that are good (in this shard)
+    listing: str = ""             # --list-fields: the header line to print
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,9 @@ class Planned:
 
 def build(options: Options) -> Outcome:
     problems = Problems()
-    content = library.load(options.src, options.clinic_file, options.selection, problems)
+    # A fill's --set and --lang are only defaults: a row may choose any set and language.
+    selection = library.Selection() if options.fill or options.list_fields else options.selection
+    content = library.load(options.src, options.clinic_file, selection, problems)
     logo, planned, pictures = None, [], {}
     if content:
         _check_topics(content, options)
@@ -100,7 +102,7 @@ def build(options: Options) -> Outcome:
             problems.at(content.clinic, "the clinic file has no 'web' address, so no handout "
                         "prints a QR code to its web page; add web: with the address where "
                         "the site/ folder is published", "warning")
-    if content and not problems.errors and not options.fill:
+    if content and not problems.errors and not (options.fill or options.list_fields):
         planned = plan(content, options, logo, reading, pictures)
         check_overflows(content.clinic, [p.job for p in planned], problems)
     found = problems.sorted()
@@ -111,10 +113,10 @@ def build(options: Options) -> Outcome:
     if failed or content is None:
         outcome.exit_code = 1
         return outcome
+    if options.fill or options.list_fields:  # with --check, fill checks the file only
+        return _fill(options, content, logo, outcome)
     if options.check:
         return outcome
-    if options.fill:
-        return _fill(options, content, logo, outcome)
     keys = {p.path: input_key(p.job, _assets_drawn(p.job, options)) for p in planned}
     recorded = {} if options.force else read_state(options.out)
     kept = {p.path: recorded[p.path] for p in planned
@@ -371,51 +373,46 @@ def _make_pdf(job):
 
 
 def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:
-    """Fill the blank packet once per patient row, for one language, edition and paper."""
-    from .fill.batch import Shard, fill_all
-    from .fill.fill import BlankPacket
-    from .fill.patients import field_catalog, read_patients
+    """Fill a blank packet per patient row, in the set, language, edition and paper the row
+    chooses (the run's options by default); with --check, only check the patients file."""
+    from .fill.batch import Packets, Shard, field_header, fill_patients
 
-    sets = options.sets or tuple(content.sets)
-    langs = options.langs or tuple(content.languages)
-    editions = options.editions or ("standard",)
-    papers = options.papers or (content.clinic.paper,)
-    for name, chosen in (("--set", sets), ("--lang", langs), ("--edition", editions),
-                         ("--paper", papers)):
-        if len(chosen) != 1:
-            raise UsageError(f"--fill makes packets of one set, language, edition and paper; "
-                             f"give one {name}")
+    for name, chosen in (("--set", options.sets), ("--lang", options.langs),
+                         ("--edition", options.editions), ("--paper", options.papers)):
+        if len(chosen) > 1:
+            raise UsageError(f"--fill takes one {name}, the choice for every row that does "
+                             "not make its own")
     try:
-        shard = Shard.parse(options.shard) if options.shard else Shard(1, 1)
+        shard = Shard.parse(options.shard) if options.shard else None
     except ValueError as e:
         raise UsageError(str(e)) from None
-    (set_name,), (lang,), (edition,), (paper,) = sets, langs, editions, papers
-    set_edition = content.sets[set_name].languages.get(lang)
-    if set_edition is None or not set_edition.complete:
-        raise UsageError(f"--fill: the set {set_name} has no complete packet in {lang} yet")
+    # Only sets with a complete packet in some language can be filled.
+    sets = tuple(name for name, s in content.sets.items()
+                 if any(e.complete for e in s.languages.values()))
+    langs = tuple(content.languages)
     pictures = check_pictures(content, options.assets, Problems())
-    packet = _make_pdf(packet_job(content, set_name, lang, edition, paper,
-                                  str(logo.path) if logo else None, pictures))
+    logo_path = str(logo.path) if logo else None
+
+    def render(choice):
+        return _make_pdf(packet_job(content, choice.set, choice.lang, choice.edition,
+                                    choice.paper, logo_path, pictures))
+
+    only = lambda chosen, fallback: chosen[0] if chosen else fallback  # noqa: E731
+    packets = Packets(render, sets=sets,
+                      options={"lang": langs, "edition": model.EDITIONS, "paper": model.PAPERS},
+                      defaults={"set": only(options.sets, sets[0] if len(sets) == 1 else None),
+                                "lang": only(options.langs, langs[0] if len(langs) == 1
+                                             else None),
+                                "edition": only(options.editions, "standard"),
+                                "paper": only(options.papers, content.clinic.paper)})
+    if options.list_fields:
+        outcome.listing = field_header(packets)
+        return outcome
     problems = Problems()
-    rows = read_patients(options.fill, field_catalog(list(packet.field_spots)), problems)
+    filled = fill_patients(options.fill, packets, problems,
+                           None if options.check else options.out, options.flatten,
+                           options.jobs, shard)
     outcome.problems = sorted([*outcome.problems, *problems.sorted()])
-    rows = [row for row in rows if shard.keeps(row)]
-    blank = BlankPacket(packet.pdf, list(packet.field_spots), edition)
-    try:
-        options.out.mkdir(parents=True, exist_ok=True)
-        with locked(options.out), terminate_cleanly():
-            remove_stale_temporaries(options.out)
-            written = fill_all(blank, rows, options.out / "filled", options.flatten,
-                               options.jobs)
-            outcome.written = [{"path": f"filled/{row_id}.pdf", "set": set_name,
-                                "topic": "packet", "lang": lang, "format": "pdf",
-                                "paper": paper, "edition": edition, "pages": packet.pages,
-                                "sha256": digest, "filled": True,
-                                "flattened": options.flatten}
-                               for row_id, digest in sorted(written.items())]
-            write_manifest(options.out, outcome.written)
-    except OSError as e:
-        raise BuildFailure(f"{e.filename or options.out}: cannot write ({e.strerror or e})") \
-            from e
+    outcome.rows, outcome.written = filled.rows, filled.written
     outcome.exit_code = 1 if problems.errors else 0
     return outcome

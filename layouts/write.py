@@ -17,12 +17,26 @@ from pathlib import Path
 from .content.errors import BuildFailure
 
 TEMP_PREFIX = ".partial-"
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700   # readable by their owner only
 
 
-def write_manifest(out: Path, entries: list[dict]) -> None:
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs; it exits with 143."""
+
+
+def write_manifest(folder: Path, entries: list[dict], mode: int | None = None) -> None:
+    """Write `folder/manifest.json` listing `entries`, sorted by path."""
     entries.sort(key=lambda e: e["path"])
     manifest = json.dumps({"files": entries}, indent=2, ensure_ascii=False) + "\n"
-    write_atomically(out / "manifest.json", manifest.encode("utf-8"))
+    write_atomically(folder / "manifest.json", manifest.encode("utf-8"), mode)
+
+
+def private_folder(folder: Path) -> Path:
+    """Make `folder` (and any missing parents) and leave it readable by its owner only,
+    including when an earlier version of the tool made it open to everyone."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    os.chmod(folder, PRIVATE_FOLDER)
+    return folder
 
 
 def write_all(out: Path, made, kept: dict, preview: bool = False) -> list[dict]:
@@ -82,7 +96,7 @@ def locked(out: Path):
 def terminate_cleanly():
     """Turn SIGTERM into an exception so temporary files are removed before exiting."""
     def stop(signum, frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     try:
         previous = signal.signal(signal.SIGTERM, stop)
@@ -95,11 +109,15 @@ def terminate_cleanly():
         signal.signal(signal.SIGTERM, previous)
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Replace target with data: readers see the old file or the whole new one, never half."""
+def write_atomically(target: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace target with data: readers see the old file or the whole new one, never half.
+    With `mode`, the file has exactly those permissions from the moment it exists."""
     temp = target.parent / f"{TEMP_PREFIX}{target.name}.{os.getpid()}.tmp"
     try:
-        with open(temp, "xb") as f:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
+        if mode is not None:
+            os.fchmod(fd, mode)   # exactly `mode`, whatever the umask
+        with open(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -59,7 +59,7 @@ GOOD_VALUES = (ANA, HOA, ANA_DATE, ANA_DOCTOR, HOA_DOCTOR, ARAM, ANA_RESULTS, "p
 # Errors: the id is the SECOND column, so an id error's column is not simply 1. CRLF endings,
 # and a blank line (5) that must not shift the line numbers after it.
 ERROR_LINES = [
-    "patient_name,id,staging-and-grading.stage,pateint_nam",
+    "patient_name,id,staging-and-grading.stage,diagnosis.care_team_doctor",
     "Zephyrine Quillfeather,ok-1,1,Xylophone Marmaduke",
     "Bartholomew Zanzibar,bad-radio,stagezq-nine,",
     "Millicent Umbridgeworth,,2,",
@@ -71,17 +71,17 @@ ERROR_LINES = [
 ERROR_VALUES = ("Zephyrine", "Quillfeather", "Xylophone", "Marmaduke", "Bartholomew",
                 "Zanzibar", "stagezq-nine", "Millicent", "Umbridgeworth", "Wilhelmina",
                 "Dovecote", "Ignatius", "Fairweather", "Cornelius", "Thistlewood", "Perpetua",
-                "Wobblesworth")
+                "Wobblesworth", "escape")
 CELL_COLUMNS = {  # 1-based column of each line's cells
     line: [1 + sum(len(c) + 1 for c in text.split(",")[:i]) for i in range(4)]
     for line, text in enumerate(ERROR_LINES, start=1)
 }
 EXPECTED_ERRORS = {
-    "unknown column": (1, CELL_COLUMNS[1][3], "did you mean 'patient_name'"),
     "radio value not among the choices": (3, CELL_COLUMNS[3][2], "staging-and-grading.stage"),
     "missing id": (4, CELL_COLUMNS[4][1], "id"),
-    "duplicate id": (6, CELL_COLUMNS[6][1], "line 2"),
-    "id with a bad character": (7, CELL_COLUMNS[7][1], "letters, digits"),
+    "an id used twice, where it is first": (2, CELL_COLUMNS[2][1], "line 6"),
+    "an id used twice, where it is again": (6, CELL_COLUMNS[6][1], "line 2"),
+    "id with a bad character": (7, CELL_COLUMNS[7][1], "letters A-Z, digits"),
 }
 
 BATCH_IDS = tuple(f"b{n:02d}" for n in range(30))  # more than one chunk of work per process
@@ -103,8 +103,9 @@ def write(path: Path, text: str, newline: str = "\n", bom: bool = False) -> Path
 
 
 def filled(out: Path) -> dict[str, Path]:
+    """The filled packets in <out>/filled, by file name."""
     folder = out / "filled"
-    return {p.name: p for p in folder.iterdir()} if folder.is_dir() else {}
+    return {p.name: p for p in folder.glob("*.pdf")} if folder.is_dir() else {}
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +208,8 @@ def differs_in(path: Path, blank: Path, number: int, box) -> bool:
 
 
 def manifest(out: Path) -> dict:
-    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    """The fill's own manifest, <out>/filled/manifest.json."""
+    return json.loads((out / "filled" / "manifest.json").read_text(encoding="utf-8"))
 
 
 def assert_sound(path: Path) -> None:
@@ -400,7 +402,7 @@ def test_manifest_lists_the_filled_files_with_their_sha256(good):
 
 def test_good_run_never_shows_patient_values(good):
     _, out, result = good
-    shown = result.stdout + result.stderr + (out / "manifest.json").read_text(encoding="utf-8")
+    shown = result.stdout + result.stderr + json.dumps(manifest(out))
     for value in GOOD_VALUES:
         assert value not in shown
     assert "\r" not in result.stderr, "a progress bar was drawn although stderr is not a terminal"
@@ -471,12 +473,13 @@ def test_the_shipped_sample_gives_one_correct_packet_per_row(work):
 def test_errors_exit_1_and_the_other_rows_are_built(errors):
     _, out, result = errors
     assert result.returncode == 1, result.stderr
-    assert sorted(filled(out)) == ["ok-1.pdf", "ok-2.pdf"]
-    assert [e["path"] for e in manifest(out)["files"]] == ["filled/ok-1.pdf", "filled/ok-2.pdf"]
-    # The first ok-1 is the one filled; the duplicate on line 6 is left out.
-    assert values(out / "filled" / "ok-1.pdf")["packet.patient_name"] == "Zephyrine " \
-                                                                         "Quillfeather"
-    assert values(out / "filled" / "ok-2.pdf")["staging-and-grading.stage"] == "/not_known"
+    # Both rows with the id ok-1 are left out: which of them is the patient is not known.
+    assert sorted(filled(out)) == ["ok-2.pdf"]
+    assert [e["path"] for e in manifest(out)["files"]] == ["filled/ok-2.pdf"]
+    ok2 = values(out / "filled" / "ok-2.pdf")
+    assert ok2["staging-and-grading.stage"] == "/not_known"
+    assert ok2["diagnosis.care_team_doctor"] == "Perpetua Wobblesworth"
+    assert not (out / "manifest.json").exists(), "a fill wrote the build's manifest"
     # The bad id never became a path.
     assert not list(out.parent.glob("escape*")) and not list(out.glob("escape*"))
 
@@ -500,7 +503,7 @@ def test_every_error_line_is_located(errors):
 
 def test_errors_never_show_patient_values(errors):
     _, out, result = errors
-    shown = result.stdout + result.stderr + (out / "manifest.json").read_text(encoding="utf-8")
+    shown = result.stdout + result.stderr + json.dumps(manifest(out))
     leaked = [value for value in ERROR_VALUES if value in shown]
     assert not leaked, f"patient values in the output: {leaked}"
 
@@ -525,8 +528,9 @@ def multiline(work):
 def test_a_duplicate_id_on_a_multi_line_record_points_at_the_id(multiline):
     csv, out, result = multiline
     assert result.returncode == 1
-    assert sorted(filled(out)) == ["m1.pdf"]
-    assert f"{csv}:3:1: error: " in result.stderr, result.stderr
+    assert sorted(filled(out)) == []
+    assert f"{csv}:2:1: error: the id 'm1' is also on line 3" in result.stderr, result.stderr
+    assert f"{csv}:3:1: error: the id 'm1' is also on line 2" in result.stderr, result.stderr
 
 
 def test_a_bad_value_after_a_multi_line_cell_has_its_column(multiline):

@@ -1,9 +1,10 @@
 """All or nothing, and atomic writes (DESIGN.md part 2).
 
 (a) A run with a content error changes nothing in an earlier build, byte for byte.
-(b) A run stopped by SIGTERM or killed by SIGKILL at any moment leaves every PDF either exactly as
-    it was or complete and valid (never half written); after SIGTERM no temporary file remains,
-    and after SIGKILL the next run removes any that were left.
+(b) A run stopped by SIGTERM (exit 143) or Ctrl-C (130), or killed by SIGKILL, at any moment
+    leaves every PDF either exactly as it was or complete and valid (never half written); after
+    SIGTERM or Ctrl-C no temporary file remains, and after SIGKILL the next run removes any that
+    were left.
 (c) Two builds into one folder at the same time both succeed and leave a manifest whose sha256
     values match the files on disk.
 
@@ -160,7 +161,9 @@ def test_sigterm_after_various_delays_leaves_files_intact_and_no_temporary(earli
         _, stderr = process.communicate(timeout=60)
 
         assert "Traceback" not in stderr, (delay, stderr)
-        assert process.returncode in (0, 3, -signal.SIGTERM), (delay, process.returncode, stderr)
+        # 143 once the run handles SIGTERM; killed outright (-15) while Python still starts.
+        assert process.returncode in (0, 143, -signal.SIGTERM), (delay, process.returncode,
+                                                                 stderr)
         assert_intact(out, before)
         assert temporaries(out) == [], f"a run stopped after {delay} s left a temporary file"
         before = files_under(out)  # the next round starts from whatever is there now
@@ -179,12 +182,34 @@ def test_sigterm_while_writing_leaves_files_intact_and_no_temporary(earlier):
         codes.append(process.returncode)
 
         assert "Traceback" not in stderr, stderr
-        assert process.returncode in (0, 3, -signal.SIGTERM), (process.returncode, stderr)
+        assert process.returncode in (0, 143), (process.returncode, stderr)
         assert_intact(out, before)
         assert temporaries(out) == [], "a stopped run left a temporary file"
         before = files_under(out)
     assert hits >= 1, "never caught a run while it was writing; the test proved nothing"
-    assert 3 in codes, f"no run was stopped inside the writes (exit codes {codes})"
+    assert 143 in codes, f"no run was stopped inside the writes (exit codes {codes})"
+
+
+def test_ctrl_c_while_writing_exits_130_and_leaves_files_intact(earlier):
+    """Ctrl-C at a terminal signals every process of the command, workers included."""
+    content, out, before = earlier
+    codes = []
+    for _ in range(3):
+        process = subprocess.Popen([sys.executable, str(ROOT / "make_pdfs.py"), "--src",
+                                    str(content), "--out", str(out), *NARROW, "--jobs", "2"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        wait_for_writes(process, out)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        codes.append(process.returncode)
+
+        assert "Traceback" not in stderr, stderr
+        assert process.returncode in (0, 130), (process.returncode, stderr)
+        assert_intact(out, before)
+        assert temporaries(out) == [], "a run stopped with Ctrl-C left a temporary file"
+        before = files_under(out)
+    assert 130 in codes, f"no run was stopped by Ctrl-C (exit codes {codes})"
 
 
 def test_sigkill_leaves_files_intact_and_the_next_run_cleans_up(earlier):

@@ -6,7 +6,9 @@ filled fields and adds their appearances. Every viewer shows the values because 
 carries its own appearance stream, drawn with the form's own embedded font (formfont.py), the
 one a viewer also uses for what a patient types, so typed and pre-filled text look alike. The
 few characters it lacks come from the whole of DejaVu Sans, embedded only when a value needs
-it. `flatten` also turns the values into page ink, tagged, and removes the form (flatten.py).
+it. Values print at the edition's body size, never smaller: `Geometry.fits` tells beforehand
+whether a value fits its blank, with the same line breaking the drawing uses. `flatten` also
+turns the values into page ink, tagged, and removes the form (flatten.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -30,8 +33,6 @@ from ..pdf.styles import EDITIONS, FALLBACK, INK_RGB, register_fonts
 from ..pdf.update import Base, Raw, Update, stream_bytes
 from .flatten import Flattener
 
-_MIN_SIZE = 7.0
-
 
 @dataclass
 class _Widget:
@@ -43,37 +44,40 @@ class _Widget:
 @dataclass
 class _Field:
     kind: str
-    number: int                       # the field object (a radio group's parent)
-    dictionary: DictionaryObject
+    holders: list[tuple[int, DictionaryObject]]   # the objects whose /V holds the value
     widgets: list[_Widget] = field(default_factory=list)
 
 
 class BlankPacket:
-    """The blank packet's bytes and where each field lives in them; read once per process."""
+    """The blank packet's bytes and where each field lives in them; read once per process.
+
+    A field may have several widgets (a radio group's choices; a packet-wide field such as the
+    patient's name, shown in every handout): each widget gets its own appearance.
+    """
 
     def __init__(self, pdf: bytes, spots: list[FieldSpot], edition: str):
-        self.font_size = EDITIONS[edition].body
+        self.geometry = Geometry(spots, edition)
+        self.font_size = self.geometry.size
         reader = PdfReader(io.BytesIO(pdf))
         self.base = Base(pdf, reader)
         acroform = reader.trailer["/Root"]["/AcroForm"]
         self.form_font = acroform["/DR"]["/Font"].raw_get(FORM_FONT)
-        by_name: dict[str, list[FieldSpot]] = {}
-        for spot in spots:
-            by_name.setdefault(spot.name, []).append(spot)
         self.fields: dict[str, _Field] = {}
         for topic_ref in acroform["/Fields"]:
             topic = topic_ref.get_object()
             for kid_ref in topic["/Kids"]:
                 kid = kid_ref.get_object()
                 name = f"{topic['/T']}.{kid['/T']}"
-                spots_here = by_name[name]
-                # Every field holds its widgets as kids: a radio group one per choice, a
-                # packet-wide blank one per handout, any other blank one.
-                f = _Field(spots_here[0].kind, kid_ref.idnum, DictionaryObject(kid))
-                for widget_ref, spot in zip(kid["/Kids"], spots_here):
-                    f.widgets.append(_Widget(widget_ref.idnum,
-                                             DictionaryObject(widget_ref.get_object()), spot))
-                self.fields[name] = f
+                spots_here = self.geometry.spots[name]
+                known = self.fields.setdefault(name, _Field(spots_here[0].kind, []))
+                holder = DictionaryObject(kid)
+                known.holders.append((kid_ref.idnum, holder))
+                # A field with /Kids has its widgets there; otherwise it is its own widget.
+                for widget_ref in kid.get("/Kids") or [kid_ref]:
+                    widget = holder if widget_ref is kid_ref else DictionaryObject(
+                        widget_ref.get_object())
+                    known.widgets.append(_Widget(widget_ref.idnum, widget,
+                                                 spots_here[len(known.widgets)]))
         self.flattener = Flattener(reader, {w.number for f in self.fields.values()
                                             for w in f.widgets})
 
@@ -81,40 +85,41 @@ class BlankPacket:
         update = Update(self.base)
         shown: list[tuple[_Widget, int]] = []   # widget, appearance object number
         fonts = _Fonts(update, self.form_font)
+        edits: dict[int, DictionaryObject] = {}
+
+        def edit(number: int, original: DictionaryObject) -> DictionaryObject:
+            return edits.setdefault(number, DictionaryObject(original))
+
         for name, value in values.items():
             f = self.fields[name]
             if f.kind == "radio":
-                group = DictionaryObject(f.dictionary)
-                group[NameObject("/V")] = NameObject(f"/{value}")
-                update.replace(f.number, group)
+                for number, holder in f.holders:
+                    edit(number, holder)[NameObject("/V")] = NameObject(f"/{value}")
                 for widget in f.widgets:
                     chosen = widget.spot.value == value
-                    d = DictionaryObject(widget.dictionary)
-                    d[NameObject("/AS")] = NameObject(f"/{value}" if chosen else "/Off")
-                    update.replace(widget.number, d)
+                    edit(widget.number, widget.dictionary)[NameObject("/AS")] = NameObject(
+                        f"/{value}" if chosen else "/Off")
                     if chosen:
                         shown.append((widget, _appearance_ref(widget.dictionary, value)))
             elif f.kind == "checkbox":
-                d = DictionaryObject(f.dictionary)
-                d[NameObject("/V")] = NameObject("/Yes")
-                update.replace(f.number, d)
+                for number, holder in f.holders:
+                    edit(number, holder)[NameObject("/V")] = NameObject("/Yes")
                 for widget in f.widgets:
-                    w = DictionaryObject(widget.dictionary)
-                    w[NameObject("/AS")] = NameObject("/Yes")
-                    update.replace(widget.number, w)
+                    edit(widget.number, widget.dictionary)[NameObject("/AS")] = NameObject(
+                        "/Yes")
                     shown.append((widget, _appearance_ref(widget.dictionary, "Yes")))
             else:
-                d = DictionaryObject(f.dictionary)
-                d[NameObject("/V")] = TextStringObject(str(value))
-                update.replace(f.number, d)
+                for number, holder in f.holders:
+                    edit(number, holder)[NameObject("/V")] = TextStringObject(str(value))
                 for widget in f.widgets:
                     appearance = update.add(Raw(_text_appearance(str(value), widget.spot,
                                                                  self.font_size, fonts),
                                                 stream=True))
-                    w = DictionaryObject(widget.dictionary)
-                    w[NameObject("/AP")] = DictionaryObject({NameObject("/N"): appearance})
-                    update.replace(widget.number, w)
+                    edit(widget.number, widget.dictionary)[NameObject("/AP")] = \
+                        DictionaryObject({NameObject("/N"): appearance})
                     shown.append((widget, appearance.idnum))
+        for number, dictionary in edits.items():
+            update.replace(number, dictionary)
         fonts.finish()
         if flatten:
             self.flattener.flatten(update, [(w, w.spot.kind, n) for w, n in shown])
@@ -171,47 +176,119 @@ def _runs(text: str) -> list[tuple[bool, str]]:
     return runs
 
 
+@lru_cache(maxsize=1 << 16)
 def _width(text: str, size: float) -> float:
+    """The advance of text at size. Cached: names, dates and words come back row after row,
+    and checking a large patients file measures every value before it is filled."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     return stringWidth(text, FALLBACK, size)   # the form font is a part of DejaVu Sans
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Greedy line breaking at spaces; a word wider than the line is broken between letters."""
     lines = []
+    space = _width(" ", size)
     for paragraph in text.split("\n"):
-        line = ""
+        line, used = "", 0.0
         for word in paragraph.split(" "):
-            trial = f"{line} {word}".strip()
-            if line and _width(trial, size) > width:
+            if not word:
+                continue
+            wide = _width(word, size)
+            while wide > width:  # a long address or number: break it where the line ends
+                if line:
+                    lines.append(line)
+                    line, used = "", 0.0
+                cut = _longest_prefix(word, width, size)
+                lines.append(word[:cut])
+                word = word[cut:]
+                wide = _width(word, size)
+            if not word:
+                continue
+            if line and used + space + wide > width:
                 lines.append(line)
-                line = word
-            else:
-                line = trial
+                line, used = "", 0.0
+            line, used = (f"{line} {word}", used + space + wide) if line else (word, wide)
         lines.append(line)
     return lines
 
 
-def _text_appearance(value: str, spot: FieldSpot, size: float, fonts: _Fonts) -> bytes:
-    register_fonts()
+def _longest_prefix(word: str, width: float, size: float) -> int:
+    """How many letters of `word` fit in `width` (at least one, so breaking always ends)."""
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _width(word[:middle], size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+_PAD = 2.0   # between the blank's edge and the value
+
+
+def _layout(value: str, spot: FieldSpot, size: float) -> tuple[list[str], list[float]] | None:
+    """The lines of `value` in `spot` at `size` and their baselines, or None if it does not fit.
+
+    Text is never made smaller to fit: the checks before filling (`Geometry.fits`) and the
+    drawing both call this, so what was checked is what is drawn.
+    """
     value = value.replace("\t", " ")  # a tab pasted from a spreadsheet: no font draws one
     x1, y1, x2, y2 = spot.rect
-    width, height = x2 - x1, y2 - y1
-    pad = 2.0
-    if spot.kind == "multiline" and spot.pitch:
+    width, height = x2 - x1 - 2 * _PAD, y2 - y1
+    if spot.kind == "multiline":
         # Text sits on the printed lines: line i of the ink is i pitches below the top.
-        count = round((height + spot.pitch * 0.15) / spot.pitch)
-        lines = _wrap(value, width - 2 * pad, size)
-        pitch = spot.pitch
-        while len(lines) > count and size > _MIN_SIZE:
-            size, pitch = size * 0.85, pitch * 0.85
-            lines = _wrap(value, width - 2 * pad, size)
-        top = height + spot.pitch * 0.15
-        baselines = [top - (i + 1) * pitch + 3 for i in range(len(lines))]
-    else:
-        lines = [" ".join(value.split())]
-        while _width(lines[0], size) > width - 2 * pad and size > _MIN_SIZE:
-            size *= 0.9
-        baselines = [3.0]
+        pitch = spot.pitch or size * 1.4
+        count = round((height + pitch * 0.15) / pitch)
+        lines = _wrap(value.strip("\n"), width, size)
+        if len(lines) > count:
+            return None
+        top = height + pitch * 0.15
+        return lines, [top - (i + 1) * pitch + 3 for i in range(len(lines))]
+    words = value.split()
+    # Measured word by word (no kerning, so the sum is the line's width) to reuse the cache.
+    if sum(map(_width, words, [size] * len(words))) + _width(" ", size) * (
+            len(words) - 1) > width:
+        return None
+    return [" ".join(words)], [3.0]
+
+
+class Geometry:
+    """Where each field of one blank packet is, and the size its values print at: enough to
+    tell whether a value fits without reading the PDF."""
+
+    def __init__(self, spots: list[FieldSpot], edition: str):
+        register_fonts()   # widths are measured with the fonts ReportLab knows by name
+        self.size = EDITIONS[edition].body
+        self.spots: dict[str, list[FieldSpot]] = {}
+        for spot in spots:
+            self.spots.setdefault(spot.name, []).append(spot)
+
+    def fits(self, name: str, value: str) -> bool:
+        """Whether a text value fits every blank of field `name` (a check box always does)."""
+        return all(_fits(value, spot.kind, spot.rect[2] - spot.rect[0],
+                         spot.rect[3] - spot.rect[1], spot.pitch, self.size)
+                   for spot in self.spots.get(name, ()) if spot.kind in ("text", "multiline"))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fits(value: str, kind: str, width: float, height: float, pitch: float,
+          size: float) -> bool:
+    """Whether value fits a blank of this shape (blanks of one shape recur: a name in every
+    handout, the cells of a log)."""
+    spot = FieldSpot("", kind, 1, (0.0, 0.0, width, height), "", "", pitch)
+    return _layout(value, spot, size) is not None
+
+
+def _text_appearance(value: str, spot: FieldSpot, size: float, fonts: _Fonts) -> bytes:
+    register_fonts()
+    x1, y1, x2, y2 = spot.rect
+    width, height = x2 - x1, y2 - y1
+    pad = _PAD
+    laid_out = _layout(value, spot, size)
+    if laid_out is None:  # read_patients reports such a value; it must never reach here
+        raise ValueError(f"a value for {spot.name} does not fit its blank")
+    lines, baselines = laid_out
     ops = [f"/Tx BMC q 0 0 {width:.2f} {height:.2f} re W n BT {INK_RGB} rg"]
     uses_fallback = False
     for line, baseline in zip(lines, baselines):

@@ -46,6 +46,11 @@ def parse_args(argv):
     parser.add_argument("--check", action="store_true",
                         help="check the content and report problems; write nothing")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--watch", action="store_true",
+                        help="build, then build again on every save of a content or asset "
+                             "file until Ctrl-C")
+    parser.add_argument("--force", action="store_true",
+                        help="rebuild every output, even those whose inputs did not change")
     parser.add_argument("--preview", action="store_true",
                         help="also write <topic>.preview.png, every page small, beside each PDF")
     parser.add_argument("--today", type=_date, metavar="YYYY-MM-DD",
@@ -65,6 +70,8 @@ def parse_args(argv):
         parser.error("--jobs must be 1 or more")
     if (args.flatten or args.shard) and not args.fill:
         parser.error("--flatten and --shard go with --fill")
+    if args.watch and (args.fill or args.check):
+        parser.error("--watch builds handouts; it does not go with --fill or --check")
     return args
 
 
@@ -79,7 +86,11 @@ def main(argv=None) -> int:
                       langs=once(args.lang), editions=once(args.edition),
                       papers=once(args.paper), check=args.check, strict=args.strict,
                       fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard,
-                      today=args.today, preview=args.preview)
+                      today=args.today, preview=args.preview, force=args.force)
+    if args.watch:
+        from layouts.watch import watch
+
+        return watch(options, report)
     try:
         outcome = build(options)
     except UsageError as e:
@@ -96,6 +107,11 @@ def main(argv=None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_BUILD)
+    return report(outcome, options)
+
+
+def report(outcome, options) -> int:
+    """Print a run's problems and what it did; return its exit code."""
     for problem in outcome.problems:
         print(problem, file=sys.stderr)
     errors = sum(p.severity == "error" for p in outcome.problems)
@@ -109,7 +125,10 @@ def main(argv=None) -> int:
     elif options.check:
         print(f"checked: {warnings} warning(s), no errors")
     else:
-        print(f"wrote {len(outcome.written)} PDF(s) and manifest.json to {options.out}"
+        new = sum(entry["written"] for entry in outcome.written)
+        kept = len(outcome.written) - new
+        print(f"wrote {new} file(s) and manifest.json to {options.out}"
+              + (f"; {kept} up to date, left as they were" if kept else "")
               + (f" ({warnings} warning(s))" if warnings else ""))
     return outcome.exit_code
 

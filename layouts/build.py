@@ -16,12 +16,13 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from . import document as doc
 from .content import library, model
-from .content.assets import find_image
+from .content.assets import find_asset
 from .content.errors import BuildFailure, Problem, Problems, did_you_mean
 from .content.library import UsageError
 from .content.model import plain
 from .content.source import Text, column_after
 from .pdf.markup import describe, unprintable
+from .state import input_key, is_up_to_date, read_state
 from .write import (
     locked,
     remove_stale_temporaries,
@@ -51,6 +52,7 @@ class Options:
     flatten: bool = False
     jobs: int = 1                 # processes for rendering and filling
     shard: str | None = None      # "K/N"
+    force: bool = False           # rebuild every output, even those found up to date
 
     @property
     def clinic_file(self) -> Path:
@@ -86,15 +88,21 @@ def build(options: Options) -> Outcome:
     _check_preview(options)
     problems = Problems()
     content = library.load(options.src, options.clinic_file, options.selection, problems)
-    logo, planned = None, []
+    logo, planned, pictures = None, [], {}
     if content:
         _check_topics(content, options)
         check_printable(content, problems)
         check_reviews(content, options.today or datetime.date.today(), problems)
         reading = check_reading(content, options.src, problems)
-        logo = find_image(content.clinic.logo, problems, options.assets)
+        logo = find_asset(content.clinic.logo, options.assets, problems, kinds=("png", "jpeg"),
+                          logo=True)
+        pictures = check_pictures(content, options.assets, problems)
+        if not content.clinic.web:
+            problems.at(content.clinic, "the clinic file has no 'web' address, so no handout "
+                        "prints a QR code to its web page; add web: with the address where "
+                        "the site/ folder is published", "warning")
     if content and not problems.errors and not options.fill:
-        planned = plan(content, options, logo, reading)
+        planned = plan(content, options, logo, reading, pictures)
         check_overflows(content.clinic, [p.job for p in planned], problems)
     found = problems.sorted()
     if options.strict:  # warnings become errors, and say so
@@ -108,17 +116,35 @@ def build(options: Options) -> Outcome:
         return outcome
     if options.fill:
         return _fill(options, content, logo, outcome)
+    keys = {p.path: input_key(p.job, _assets_drawn(p.job, options)) for p in planned}
+    recorded = {} if options.force else read_state(options.out)
+    kept = {p.path: recorded[p.path] for p in planned
+            if is_up_to_date(options.out, p.path, keys[p.path], recorded, options.preview)}
+    to_make = [p for p in planned if p.path not in kept]
     try:
-        results = _make_pdfs([p.job for p in planned], options.jobs)
+        results = _make_pdfs([p.job for p in to_make], options.jobs)
     except LayoutError as e:
         # The model's length limits should prevent this; if a block still cannot fit a page,
         # say so against the handouts instead of showing a traceback.
-        return _too_tall(outcome, [p.job for p in planned], e)
-    if _check_lengths(planned, results, outcome, options.strict):
+        return _too_tall(outcome, [p.job for p in to_make], e)
+    pages = {p.path: result.pages for p, result in zip(to_make, results)}
+    pages.update((path, record["entry"].get("pages", 0)) for path, record in kept.items())
+    if _check_lengths(planned, pages, outcome, options.strict):
         return outcome
-    files = [(p.path, p.meta, result) for p, result in zip(planned, results)]
-    outcome.written = write_all(options.out, files, options.preview)
+    made = [(p.path, p.meta, result, keys[p.path]) for p, result in zip(to_make, results)]
+    outcome.written = write_all(options.out, made, kept, options.preview)
     return outcome
+
+
+def _assets_drawn(job, options: Options) -> list[Path]:
+    """The files a render job draws from the assets folder: the logo and file pictures."""
+    files = [Path(job.logo_path)] if job.logo_path else []
+    for document in job.documents:
+        for block in (*document.read, *document.write):
+            blocks = block.blocks if isinstance(block, doc.Section) else (block,)
+            files += [options.assets / b.picture.file for b in blocks
+                      if isinstance(b, doc.Figure) and b.picture.file]
+    return files
 
 
 # ---- checks -------------------------------------------------------------------------------------
@@ -200,23 +226,52 @@ def check_reviews(content: model.Content, today: datetime.date, problems: Proble
                         f"{signs.next_review.isoformat()}; {advice}", "warning")
 
 
+def check_pictures(content: model.Content, assets: Path, problems: Problems) -> dict:
+    """Every picture file the handouts show, found in the assets folder and checked (an SVG is
+    untrusted input); returns file -> Asset for the renderer."""
+    from .pdf.svg import check_svg
+
+    found = {}
+    for handout_set in content.sets.values():
+        for edition in handout_set.languages.values():
+            for handout in edition.handouts.values():
+                for section in handout.sections:
+                    for block in section.blocks:
+                        if not isinstance(block, model.Picture) or not block.file:
+                            continue
+                        asset = find_asset(block.file, assets, problems)
+                        if asset is None:
+                            continue
+                        if asset.kind == "svg":
+                            check_svg(asset, block.labels, problems, block.file)
+                        elif block.labels:
+                            problems.at(next(iter(block.labels)), "a PNG or JPEG picture has "
+                                        "no text to replace; write its words in the caption, "
+                                        "or use an SVG picture")
+                        found[str(block.file)] = asset
+    return found
+
+
 def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:
-    """Reading-level warnings for every handout; returns (set, lang, topic) -> figures."""
-    from .content.readability import allowed_words, check_handout
+    """Reading-level warnings for every handout, measured on the document the PDF and the web
+    page print; returns (set, lang, topic) -> figures."""
+    from .readability import allowed_words, check_document
 
     figures = {}
     for handout_set in content.sets.values():
         for lang, edition in handout_set.languages.items():
             allowed = allowed_words(src / lang)
-            for topic, handout in edition.handouts.items():
-                figures[handout_set.name, lang, topic] = check_handout(
-                    handout, edition.glossary, allowed, problems)
+            for topic in edition.handouts:
+                document = doc.document(content, handout_set.name, lang, topic, None)
+                figures[handout_set.name, lang, topic] = check_document(
+                    document, edition.glossary, allowed, problems)
     return figures
 
 
 # ---- plan and render ----------------------------------------------------------------------------
 
-def plan(content: model.Content, options: Options, logo, reading: dict) -> list[Planned]:
+def plan(content: model.Content, options: Options, logo, reading: dict,
+         pictures: dict) -> list[Planned]:
     """Every PDF the run will make, in a stable order."""
     from .content.terms import terms_used
     from .pdf.render import Job
@@ -242,16 +297,18 @@ def plan(content: model.Content, options: Options, logo, reading: dict) -> list[
                             f"{folder}/{topic}.pdf",
                             dict(topic=topic, **base,
                                  reading_level=reading[name, lang, topic]),
-                            Job((alone[topic],), edition_name, paper, logo_path)))
+                            Job((alone[topic],), edition_name, paper, logo_path,
+                                pictures=pictures)))
                     if packet:
                         planned.append(Planned(
                             f"{folder}/packet.pdf", dict(topic="packet", **base),
-                            packet_job(content, name, lang, edition_name, paper, logo_path)))
+                            packet_job(content, name, lang, edition_name, paper, logo_path,
+                                       pictures)))
     return planned
 
 
 def packet_job(content: model.Content, set_name: str, lang: str, edition: str, paper: str,
-               logo_path: str | None):
+               logo_path: str | None, pictures: dict):
     """The render job of a set's packet: every topic, then one combined words to know."""
     from .content.terms import terms_used
     from .pdf.render import Job
@@ -264,7 +321,7 @@ def packet_job(content: model.Content, set_name: str, lang: str, edition: str, p
     words = doc.Words(phrases.words_heading, phrases.say_label, _combined_words(
         terms_used(h, set_edition.glossary) for h in set_edition.handouts.values()))
     return Job(documents, edition, paper, logo_path, packet_title=set_edition.info.title,
-               words=words, cover=doc.cover(content, set_name, lang))
+               words=words, cover=doc.cover(content, set_name, lang), pictures=pictures)
 
 
 def _combined_words(lists) -> tuple[model.Term, ...]:
@@ -293,14 +350,14 @@ def check_overflows(clinic: model.Clinic, jobs: list, problems: Problems) -> Non
 MOST_PAGES = {"standard": 12, "large-print": 20}
 
 
-def _check_lengths(planned: list[Planned], results: list, outcome: Outcome,
+def _check_lengths(planned: list[Planned], pages: dict[str, int], outcome: Outcome,
                    strict: bool) -> bool:
     """Warn about a handout that runs too long; True when that fails the run (--strict)."""
     problems = Problems()
-    for p, result in zip(planned, results):
+    for p in planned:
         most = MOST_PAGES[p.meta["edition"]]
-        if p.meta["topic"] != "packet" and result.pages > most:
-            problems.at(p.job.documents[0].handout, f"this handout runs to {result.pages} pages "
+        if p.meta["topic"] != "packet" and pages[p.path] > most:
+            problems.at(p.job.documents[0].handout, f"this handout runs to {pages[p.path]} pages "
                         f"in the {p.meta['edition']} edition on {p.meta['paper']} paper; more "
                         f"than {most} is too much to take in at once, so shorten it or split it "
                         "into two topics", "warning")
@@ -379,8 +436,9 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
     set_edition = content.sets[set_name].languages.get(lang)
     if set_edition is None or not set_edition.complete:
         raise UsageError(f"--fill: the set {set_name} has no complete packet in {lang} yet")
+    pictures = check_pictures(content, options.assets, Problems())
     packet = _make_pdf(packet_job(content, set_name, lang, edition, paper,
-                                  str(logo.path) if logo else None))
+                                  str(logo.path) if logo else None, pictures))
     problems = Problems()
     rows = read_patients(options.fill, field_catalog(list(packet.field_spots)), problems)
     outcome.problems = sorted([*outcome.problems, *problems.sorted()])

@@ -166,6 +166,7 @@ class Section:
 
     heading: Heading
     blocks: tuple
+    at: str | None = None   # where a problem with it is reported, when not at its heading
 
 
 # ---- the document -------------------------------------------------------------------------------
@@ -297,7 +298,8 @@ class _Builder:
                             self.field("date_given", p.date_given_label), p.date_given_label),
                 Box("message", (Para(p.main_message_heading, "label"),
                                 Para(h.main_message, "lead"))),
-                Section(Heading(p.key_points_heading, 2), (Bullets(h.key_points),)),
+                Section(Heading(p.key_points_heading, 2), (Bullets(h.key_points),),
+                        at=h.key_points[0]),
                 self.warning_box(),
                 *(self.section(s) for s in h.sections if not _has_blanks(s)))
         # Sections with something to write in follow the questions, so the read comes first

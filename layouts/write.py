@@ -26,16 +26,23 @@ def write_manifest(out: Path, entries: list[dict]) -> None:
     write_atomically(out / "manifest.json", manifest.encode("utf-8"))
 
 
-def write_all(out: Path, files, preview: bool = False) -> list[dict]:
-    """Write every PDF (and its preview) and the manifest atomically; return the entries."""
+def write_all(out: Path, made, kept: dict, preview: bool = False) -> list[dict]:
+    """Write every new PDF (and its preview), then the manifest of this run's whole selection
+    and the state the next run reads, each atomically; return the manifest entries.
+
+    made: (relative path, manifest metadata, rendered result, input key) of each new file;
+    kept: relative path -> the record of a file found up to date and left alone.
+    """
+    from .state import STATE_FILE, read_state, state_bytes
+
     if preview:
         from .pdf.preview import contact_sheet
-    entries = []
+    entries, records = [], {}
     try:
         out.mkdir(parents=True, exist_ok=True)
         with locked(out), terminate_cleanly():
             remove_stale_temporaries(out)
-            for relative, meta, result in files:
+            for relative, meta, result, key in made:
                 target = out / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write_atomically(target, result.pdf)
@@ -46,8 +53,15 @@ def write_all(out: Path, files, preview: bool = False) -> list[dict]:
                     sheet = relative.removesuffix(".pdf") + ".preview.png"
                     write_atomically(out / sheet, contact_sheet(result.pdf))
                     entry["preview"] = sheet
-                entries.append(entry)
+                records[relative] = {"key": key, "entry": entry}
+                entries.append({**entry, "written": True})
+            for relative, record in kept.items():
+                records[relative] = record
+                entries.append({**record["entry"], "written": False})
             write_manifest(out, entries)
+            # Records of outputs outside this run's selection stay for a later, wider run.
+            (out / STATE_FILE).parent.mkdir(exist_ok=True)
+            write_atomically(out / STATE_FILE, state_bytes({**read_state(out), **records}))
     except OSError as e:
         raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); each "
                            "earlier file is either as it was or complete and new") from e

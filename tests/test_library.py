@@ -245,7 +245,10 @@ def test_a_question_name_must_be_the_same_in_every_language(tmp_path):
                                                              "name: segunda"), encoding="utf-8")
     result = run_cli("--src", src, "--out", tmp_path / "out", "--check")
     assert result.returncode == 1
-    [found] = [p for p in problems(result.stderr) if p["path"] == path.resolve()]
+    [found] = [p for p in problems(result.stderr) if p["severity"] == "error"]
+    assert found["path"] == path.resolve()
+    assert found["line"] == next(i for i, line in enumerate(path.read_text().splitlines(), 1)
+                                 if "name: segunda" in line)
     assert "same names in every language" in found["message"]
     assert "segunda" in found["message"] and "second_question" in found["message"]
 
@@ -306,3 +309,20 @@ def test_renaming_a_question_makes_an_old_column_a_located_error(tmp_path):
     assert "infection.first_question" in found["message"]
     assert "Above 100.4" not in result.stderr + result.stdout
     assert path.exists()
+
+
+def test_without_a_web_address_no_qr_code_is_printed_and_check_warns(tmp_path):
+    src = library(tmp_path)
+    clinic = src / "clinic.yaml"
+    clinic.write_text("\n".join(line for line in clinic.read_text().splitlines()
+                                if not line.startswith("web:")) + "\n")
+    checked = run_cli("--src", src, "--out", tmp_path / "out", "--check")
+    assert checked.returncode == 0, checked.stderr
+    assert any(p["path"] == clinic.resolve() and p["severity"] == "warning" and "'web'" in
+               p["message"] for p in problems(checked.stderr)), checked.stderr
+    out = tmp_path / "out"
+    result = run_cli("--src", src, "--out", out, "--set", CHEMO, "--lang", "en",
+                     "--edition", "standard", "--topic", "eating")
+    assert result.returncode == 0, result.stderr
+    text = text_of(out / CHEMO / "en" / "letter" / "standard" / "eating.pdf")
+    assert "example.org" not in text and "Read this online" not in text

@@ -68,7 +68,7 @@ def check(content: Path, tmp_path: Path, *extra):
 def english_masker():
     from layouts.build import load
     from layouts.content.errors import Problems
-    from layouts.content.readability import _masker
+    from layouts.readability import _masker
 
     content = load(HANDOUTS, ("en",), Problems())
     return _masker(content.languages["en"].glossary)
@@ -165,7 +165,7 @@ def test_a_long_winded_section_is_flagged_at_its_heading_with_its_grade(content,
     assert "What the experts say" in warning["message"]
     figure = float(re.search(r"grade (\d+(?:\.\d+)?)", warning["message"])[1])
     assert figure > GRADE_GOAL + 6  # far above the goal, not a borderline case
-    from layouts.content.readability import measure
+    from layouts.readability import measure
 
     expected = measure([LONG_WINDED], "en", english_masker()).grade_masked
     assert figure == pytest.approx(expected, abs=0.05)
@@ -250,7 +250,7 @@ TERMS = ("A neuroendocrine tumor can be treated with chemotherapy or embolizatio
 
 
 def test_glossary_terms_are_masked_when_measuring():
-    from layouts.content.readability import measure
+    from layouts.readability import measure
 
     figures = measure([TERMS], "en", english_masker())
     unmasked = measure([TERMS], "en", lambda text: text)
@@ -307,7 +307,7 @@ def test_each_handouts_manifest_entry_has_its_reading_level(tmp_path):
     ("information", 4),
 ])
 def test_english_syllables(word, count):
-    from layouts.content.readability import syllables
+    from layouts.readability import syllables
 
     assert syllables(word, "en") == count
 
@@ -319,6 +319,6 @@ def test_english_syllables(word, count):
     ("quimioterapia", 5),                                        # qui-mio-te-ra-pia
 ])
 def test_spanish_syllables(word, count):
-    from layouts.content.readability import syllables
+    from layouts.readability import syllables
 
     assert syllables(word, "es") == count

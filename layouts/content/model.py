@@ -864,7 +864,8 @@ def check_same_fields(handouts: list[Handout], problems: Problems) -> None:
     first, *others = handouts
     expected = {name for name, _ in field_names(first)}
     for other in others:
-        names = {name for name, _ in field_names(other)}
+        owners = dict(field_names(other))
+        names = set(owners)
         missing, extra = sorted(expected - names), sorted(names - expected)
         if missing or extra:
             said = []
@@ -872,7 +873,10 @@ def check_same_fields(handouts: list[Handout], problems: Problems) -> None:
                 said.append("it lacks " + ", ".join(missing))
             if extra:
                 said.append("it has " + ", ".join(extra) + " which the others lack")
-            problems.at(other, f"the questions and blanks must have the same names in every "
+            # Point at the first name that differs, where there is one to point at.
+            owner = owners[extra[0]] if extra else other
+            at = owner.name if isinstance(getattr(owner, "name", None), Text) else owner
+            problems.at(at, f"the questions and blanks must have the same names in every "
                         f"language (compared with {first.lang}/{first.topic}.yaml): "
                         + "; ".join(said) + "; use the same 'name' for the same question")
 

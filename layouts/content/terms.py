@@ -5,8 +5,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 from .model import Glossary, Handout, Term, plain, texts
+
+WORD_LISTS = Path(__file__).resolve().parents[2] / "assets" / "wordlists"
+
+
+@cache
+def familiar_words(lang: str) -> frozenset[str]:
+    path = WORD_LISTS / f"dale-chall-{lang}.txt"
+    if not path.exists():
+        return frozenset()
+    return frozenset(w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines())
+
+
+def is_familiar(word: str, familiar: frozenset[str]) -> bool:
+    word = word.lower()
+    if "-" in word:  # after-hours: each part is judged on its own
+        return all(is_familiar(part, familiar) for part in word.split("-") if part)
+    stems = {word, word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("ed"),
+             word.removesuffix("d"), word.removesuffix("ing"), word.removesuffix("ly"),
+             word.removesuffix("ies") + "y", word.removesuffix("ily") + "y",
+             word.removesuffix("ing") + "e",
+             word.removesuffix("er"), word.removesuffix("est")}
+    return bool(stems & familiar)
 
 
 def _plurals(form: str) -> list[str]:
@@ -40,8 +63,6 @@ def _key(form: str) -> str:
 def terms_used(handout: Handout, glossary: Glossary) -> list[Term]:
     """The glossary terms a handout uses, in alphabetical order, leaving out everyday words
     (every word on the language's familiar-word list) unless a term is marked `always`."""
-    from .readability import familiar_words, is_familiar
-
     familiar = familiar_words(handout.lang)
     pattern, by_form = _matcher(glossary)
     found: dict[int, Term] = {}

@@ -26,10 +26,9 @@ from pypdf.generic import (
 
 from ..pdf.blanks import FieldSpot
 from ..pdf.formfont import FORM_FONT, dejavu_face, dejavu_file, form_font, write_type0
-from ..pdf.styles import EDITIONS, FALLBACK, register_fonts
+from ..pdf.styles import EDITIONS, FALLBACK, INK_RGB, register_fonts
 from ..pdf.update import Base, Raw, Update, stream_bytes
 
-INK_RGB = "0.102 0.102 0.102"
 _MIN_SIZE = 7.0
 
 

@@ -26,12 +26,11 @@ from pypdf.generic import (
 from .blanks import FieldSpot
 from .formfont import FORM_FONT, write_form_font
 from .structure import write_structure
-from .styles import EDITIONS
+from .styles import EDITIONS, INK_RGB
 from .tags import Element
 from .update import Update
 
 _MULTILINE, _RADIO, _NO_TOGGLE_OFF, _PRINT = 1 << 12, 1 << 15, 1 << 14, 4
-INK_RGB = "0.102 0.102 0.102"
 
 
 def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str,

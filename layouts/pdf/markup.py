@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from ..content.model import BOLD, SPACE
 from .styles import BODY, BODY_BOLD, FALLBACK, FALLBACK_BOLD, font_characters
@@ -48,13 +48,15 @@ def _font_runs(text: str) -> str:
     return "".join(out)
 
 
-def font_runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
-    """Text drawn straight on the canvas (banner, header, footer), split into runs of the body
-    font and of the fallback font for the characters the body font lacks."""
+@lru_cache(maxsize=4096)  # the same footer and header lines are drawn on every page
+def font_runs(text: str, bold: bool = False) -> tuple[tuple[str, str], ...]:
+    """Text drawn outside a paragraph (banner, header, footer, a picture's labels), split into
+    runs of the body font and of the fallback font for the characters the body font lacks."""
     body = font_characters(BODY)
     fonts = (FALLBACK_BOLD, BODY_BOLD) if bold else (FALLBACK, BODY)
-    return [(fonts[0] if lacks else fonts[1], "".join(run))
-            for lacks, run in itertools.groupby(text, key=lambda c: _needs_fallback(c, body))]
+    return tuple((fonts[0] if lacks else fonts[1], "".join(run))
+                 for lacks, run in itertools.groupby(text,
+                                                     key=lambda c: _needs_fallback(c, body)))
 
 
 def _needs_fallback(char: str, body: frozenset[int]) -> bool:

@@ -200,15 +200,17 @@ def _shortened(text: str, size: float, width: float) -> str:
 
 
 @cache
-def _pixel_size(path: str) -> tuple[int, int]:
-    return ImageReader(path).getSize()  # read once, not on every first page
+def _logo(path: str) -> ImageReader:
+    """The logo, read once per process. Drawn from a reader, not a file name, so the PDF names
+    it by its content: a file name would put the checkout's folder into the bytes."""
+    return ImageReader(path)
 
 
 def _logo_width(furniture: Furniture, styles: Styles) -> float:
     if not furniture.logo_path:
         return 0.0
     e = styles.edition
-    pixels_wide, pixels_high = _pixel_size(furniture.logo_path)
+    pixels_wide, pixels_high = _logo(furniture.logo_path).getSize()
     return min(e.logo_height * pixels_wide / pixels_high, _text_width(styles) / 3)
 
 
@@ -284,7 +286,7 @@ def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, first: bool
     if first:
         logo_width = _logo_width(furniture, styles)
         if logo_width:
-            canv.drawImage(furniture.logo_path, left, top, width=logo_width,
+            canv.drawImage(_logo(furniture.logo_path), left, top, width=logo_width,
                            height=e.logo_height, preserveAspectRatio=True, anchor="sw",
                            mask="auto")
             logo_width += 4 * mm

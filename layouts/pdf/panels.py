@@ -10,7 +10,6 @@ import itertools
 from functools import cache
 
 from reportlab.graphics.barcode import qrencoder
-from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, Paragraph
 
 from .styles import INK
@@ -71,9 +70,10 @@ class Panel(Flowable):
 
 
 class Figure(Flowable):
-    """A vector drawing shown as a figure: its element carries the alternative text."""
+    """A picture (a vector drawing or an image) shown as a figure: its element carries the
+    alternative text."""
 
-    def __init__(self, drawing: Drawing, element: Element | None):
+    def __init__(self, drawing: Flowable, element: Element | None):
         super().__init__()
         self.drawing, self.tag = drawing, element
 

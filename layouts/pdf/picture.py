@@ -12,6 +12,7 @@ from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ..content.model import DRAWINGS
+from .styles import INK_HEX
 
 PART_NAMES = DRAWINGS["pancreas"]
 
@@ -172,7 +173,7 @@ def pancreas_drawing(
     labels: dict[str, str],
     font_name: str,
     font_size: float,
-    ink: str = "#1a1a1a",
+    ink: str = INK_HEX,
 ) -> Drawing:
     """The picture, width points wide and ASPECT times as high, labels in both margins.
 

@@ -7,7 +7,7 @@ is embedded once, field names stay unique and each handout still counts its own 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -16,6 +16,7 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer
 from .. import document as doc
 from ..content.model import plain
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
+from .images import picture_flowable
 from .markup import to_markup
 from .pages import (
     FurnishedCanvas,
@@ -27,7 +28,7 @@ from .pages import (
 )
 from .panels import Contents, Figure, Panel, QrBlock
 from .picture import pancreas_drawing
-from .styles import BODY, HEADING_INK, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
+from .styles import BODY, HEADING_INK, INK_HEX, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
 from .tags import Element
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
@@ -45,6 +46,7 @@ class Job:
     packet_title: str = ""           # set for a packet: its title (the set's title)
     words: doc.Words | None = None   # a packet's combined words to know, at its end
     cover: doc.Cover | None = None   # a packet's cover
+    pictures: dict = field(default_factory=dict)   # a picture's file -> its checked Asset
     tagged: bool = True   # mark content for tagged PDF (off only to show it changes no ink)
 
     @property
@@ -164,7 +166,7 @@ def _notes_page(words: tuple[str, str], field: str, styles: Styles, parent: Elem
 @cache
 def _pancreas(width: float, labels: tuple, font_size: float):
     # Fitting the labels takes a search; the handout and the packet share the result.
-    return pancreas_drawing(width, dict(labels), BODY, font_size, "#1a1a1a")
+    return pancreas_drawing(width, dict(labels), BODY, font_size, INK_HEX)
 
 
 def attach_headings(story: list) -> list:
@@ -319,8 +321,11 @@ class HandoutStory:
 
     def figure(self, block: doc.Figure):
         s, picture = self.s, block.picture
-        labels = {part: plain(text) for part, text in picture.labels.items()}
-        drawing = _pancreas(s.text_width, tuple(sorted(labels.items())), s.body.fontSize)
+        labels = {str(part): plain(text) for part, text in picture.labels.items()}
+        if picture.drawing:
+            drawing = _pancreas(s.text_width, tuple(sorted(labels.items())), s.body.fontSize)
+        else:
+            drawing = picture_flowable(self.job.pictures[picture.file], labels, s.text_width)
         figure = Figure(drawing, self.parent.child("Figure", alt=plain(picture.alt)))
         return KeepTogether([figure, self.para(f"**{plain(picture.caption)}**"),
                              self.para(picture.how_to_use)])

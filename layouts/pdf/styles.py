@@ -16,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from ..content.errors import BuildFailure
+from ..content.model import EDITIONS as MODEL_EDITIONS
 
 FONTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 BODY, BODY_BOLD = "Body", "Body-Bold"              # Atkinson Hyperlegible
@@ -29,7 +30,9 @@ _FONT_FILES = {
 PAPER_SIZES = {"letter": LETTER, "a4": A4}
 
 # Colours chosen for at least 7:1 contrast on white (DESIGN.md); the tint is a background only.
-INK = colors.HexColor("#1a1a1a")
+INK_HEX = "#1a1a1a"
+INK = colors.HexColor(INK_HEX)
+INK_RGB = f"{INK.red:.3f} {INK.green:.3f} {INK.blue:.3f}"   # the same ink in PDF operators
 HEADING_INK = colors.HexColor("#123456")
 RULE_INK = colors.HexColor("#4d4d4d")  # answer lines: dark enough to copy, light enough to write on
 TINT = colors.HexColor("#e8f0f8")
@@ -105,6 +108,10 @@ EDITIONS = {
                            line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
                            top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm),
 }
+
+
+# The edition names are the model's; this module owns only their sizes.
+assert tuple(EDITIONS) == MODEL_EDITIONS
 
 
 @dataclass(frozen=True)

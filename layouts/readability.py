@@ -1,4 +1,4 @@
-"""A handout and its glossary -> reading-level figures and plain-language warnings.
+"""A handout's document and its glossary -> reading-level figures and plain-language warnings.
 
 Measured per section and per handout with Flesch-Kincaid and SMOG, twice: as written, and with
 the glossary's terms masked (each counted as one two-syllable word), so that naming the disease
@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import Problems
-from .model import Glossary, Handout, Section, plain, texts
+from .content.errors import Problems
+from .content.model import Glossary, plain
+from .content.model import texts as model_texts
+from .content.terms import familiar_words, is_familiar
+from .document import Document, sections, texts
 
 GRADE_GOAL = 6.0
 SPANISH_EASE_GOAL = 80.0   # Fernández Huerta 80-90: "fácil", about sixth grade
 LONG_SENTENCE = 20
-WORD_LISTS = Path(__file__).resolve().parents[2] / "assets" / "wordlists"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -105,18 +107,10 @@ def measure(pieces: list[str], lang: str, masker) -> Figures:
 
 
 def _masker(glossary: Glossary):
-    from .terms import _matcher
+    from .content.terms import _matcher
 
     pattern, _ = _matcher(glossary)
     return lambda text: pattern.sub(_MASK, text)
-
-
-@cache
-def familiar_words(lang: str) -> frozenset[str]:
-    path = WORD_LISTS / f"dale-chall-{lang}.txt"
-    if not path.exists():
-        return frozenset()
-    return frozenset(w.strip().lower() for w in path.read_text(encoding="utf-8").splitlines())
 
 
 def allowed_words(folder: Path) -> frozenset[str]:
@@ -129,56 +123,29 @@ def allowed_words(folder: Path) -> frozenset[str]:
     return frozenset(w for w in words if w)
 
 
-def is_familiar(word: str, familiar: frozenset[str]) -> bool:
-    word = word.lower()
-    if "-" in word:  # after-hours: each part is judged on its own
-        return all(is_familiar(part, familiar) for part in word.split("-") if part)
-    stems = {word, word.removesuffix("s"), word.removesuffix("es"), word.removesuffix("ed"),
-             word.removesuffix("d"), word.removesuffix("ing"), word.removesuffix("ly"),
-             word.removesuffix("ies") + "y", word.removesuffix("ily") + "y",
-             word.removesuffix("ing") + "e",
-             word.removesuffix("er"), word.removesuffix("est")}
-    return bool(stems & familiar)
-
-
-def _prose(obj) -> list[str]:
-    """The running text of a section or handout: not headings, labels or names."""
-    from . import model
-
-    if isinstance(obj, Section):
-        out = []
-        for block in obj.blocks:
-            if isinstance(block, model.Paragraph):
-                out.append(block.text)
-            elif isinstance(block, model.BulletList):
-                out += block.items
-            elif isinstance(block, model.Picture):
-                out += [block.caption, block.how_to_use]
-        return out
-    return [obj.main_message, *obj.key_points, *[t for s in obj.sections for t in _prose(s)],
-            *(q.ask for q in obj.questions), *obj.warning_signs]
-
-
-def check_handout(handout: Handout, glossary: Glossary, allowed: frozenset[str],
-                  problems: Problems) -> dict:
-    """Report reading-level warnings for a handout; return its figures for the manifest."""
-    lang = handout.lang
+def check_document(document: Document, glossary: Glossary, allowed: frozenset[str],
+                   problems: Problems) -> dict:
+    """Report reading-level warnings for a handout's document (the words the PDF and the web
+    page print); return its figures for the manifest."""
+    lang = document.lang
     masker = _masker(glossary)
-    for section in handout.sections:
-        figures = measure(_prose(section), lang, masker)
+    for section in sections(document):
+        heading, at = section.heading.text, section.at or section.heading.text
+        figures = measure(texts(section.blocks), lang, masker)
         if figures.grade_masked is not None and figures.grade_masked > GRADE_GOAL:
-            problems.at(section.heading, f"the section '{plain(section.heading)}' reads at grade "
+            problems.at(at, f"the section '{plain(heading)}' reads at grade "
                         f"{figures.grade_masked:.1f} (medical words counted as easy); aim for "
                         f"{GRADE_GOAL:g} or below with shorter sentences and shorter words",
                         "warning")
         if figures.ease_masked is not None and figures.ease_masked < SPANISH_EASE_GOAL:
-            problems.at(section.heading, f"the section '{plain(section.heading)}' has a reading "
+            problems.at(at, f"the section '{plain(heading)}' has a reading "
                         f"ease of {figures.ease_masked:.1f} (Fernández Huerta); aim for "
                         f"{SPANISH_EASE_GOAL:g} or more with shorter sentences and words",
                         "warning")
     familiar = familiar_words(lang)
-    for text in texts(handout):
-        if text in handout.sources:
+    sources = set(map(id, document.handout.sources))
+    for text in model_texts(document.handout):
+        if id(text) in sources or not hasattr(text, "mark"):
             continue
         for sentence in _sentences(plain(text)):
             count = len(_WORD.findall(sentence))
@@ -194,5 +161,5 @@ def check_handout(handout: Handout, glossary: Glossary, allowed: frozenset[str],
                 problems.at(text, "difficult word(s) not in the glossary: " + ", ".join(hard) +
                             "; use a plainer word, add it to glossary.yaml, or list it in "
                             "allowed-words.txt", "warning")
-    overall = measure(_prose(handout), lang, masker)
+    overall = measure(texts((*document.read, *document.write)), lang, masker)
     return overall.as_dict() if overall.words else {"measured": False}

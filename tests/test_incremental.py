@@ -1,0 +1,113 @@
+"""Incremental builds (DESIGN.md part 2): a run rebuilds only the outputs whose inputs changed.
+
+Checked from the files a run leaves and its manifest: a second run with nothing changed writes
+no PDF (same bytes, same modification times, every manifest entry `written: false`) and says
+so; a one-word edit rebuilds exactly that handout and its packet, in every edition, and the
+result is byte-identical to a clean build; --force rebuilds everything; a deleted, changed or
+damaged output, or a damaged record in .state/, is rebuilt rather than trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import HANDOUTS, ROOT, run_cli
+
+SET = "pancreatic-net"
+NARROW = ("--lang", "en", "--paper", "letter")
+
+
+def pdfs(out: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(out.rglob("*.pdf"))}
+
+
+def manifest(out: Path) -> dict[str, dict]:
+    files = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    return {entry["path"]: entry for entry in files}
+
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    src = tmp_path / "handouts"
+    shutil.copytree(HANDOUTS, src)
+    shutil.copytree(ROOT / "assets" / "images", tmp_path / "assets" / "images")
+    return src
+
+
+def build(src: Path, out: Path, *extra):
+    result = run_cli("--src", src, "--out", out, *NARROW, *extra)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_a_second_run_with_nothing_changed_writes_nothing(library, tmp_path):
+    out = tmp_path / "out"
+    build(library, out)
+    before = pdfs(out)
+    result = build(library, out)
+    assert pdfs(out) == before
+    assert all(entry["written"] is False for entry in manifest(out).values())
+    assert set(manifest(out)) == set(before)
+    assert "wrote 0 file(s)" in result.stdout and "10 up to date" in result.stdout
+
+
+def test_a_one_word_edit_rebuilds_that_handout_and_its_packet_only(library, tmp_path):
+    out = tmp_path / "out"
+    build(library, out)
+    before = pdfs(out)
+    path = library / SET / "en" / "follow-up.yaml"
+    text = path.read_text(encoding="utf-8")
+    heading = text.split("  - heading: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace(f"  - heading: {heading}", f"  - heading: {heading} now", 1),
+                    encoding="utf-8")
+    build(library, out)
+    after = pdfs(out)
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert changed == [f"{SET}/en/letter/{edition}/{name}.pdf"
+                       for edition in ("large-print", "standard")
+                       for name in ("follow-up", "packet")]
+    written = sorted(path for path, entry in manifest(out).items() if entry["written"])
+    assert written == changed
+    clean = tmp_path / "clean"
+    build(library, clean)
+    assert {name: data for name, (_, data) in after.items()} == \
+        {name: data for name, (_, data) in pdfs(clean).items()}
+
+
+def test_force_rebuilds_everything(library, tmp_path):
+    out = tmp_path / "out"
+    build(library, out)
+    build(library, out, "--force")
+    assert all(entry["written"] for entry in manifest(out).values())
+
+
+@pytest.mark.parametrize("damage", ["delete", "change", "state"])
+def test_a_damaged_output_or_record_is_rebuilt_not_trusted(library, tmp_path, damage):
+    out = tmp_path / "out"
+    build(library, out)
+    target = out / SET / "en" / "letter" / "standard" / "diagnosis.pdf"
+    good = target.read_bytes()
+    if damage == "delete":
+        target.unlink()
+    elif damage == "change":
+        target.write_bytes(good[:-10])
+    else:
+        (out / ".state" / "outputs.json").write_text("{not json", encoding="utf-8")
+    build(library, out)
+    assert target.read_bytes() == good
+    assert manifest(out)[target.relative_to(out).as_posix()]["written"] is True
+
+
+def test_a_changed_clinic_file_rebuilds_every_output(library, tmp_path):
+    out = tmp_path / "out"
+    build(library, out)
+    clinic = library / "clinic.yaml"
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace('"555-0199"', '"555-0198"'),
+                      encoding="utf-8")
+    build(library, out)
+    assert all(entry["written"] for entry in manifest(out).values())

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .dates import read_date
 from .errors import Problems, did_you_mean
-from .source import Mapping, Mark, Sequence, Text
+from .source import LEFT_OUT, Mapping, Mark, Sequence, Text
 
 PAPERS = ("letter", "a4")
 EDITIONS = ("standard", "large-print")
@@ -576,6 +576,9 @@ class _Converter:
                 "a date (YYYY-MM-DD)"}.get(hint, "text")
 
     def text(self, data: Text, meta, what: str):
+        if data.comment and not ("pattern" in meta or "choices" in meta):  # free text only
+            where = data.comment
+            self.problems.warning(where.path, where.line, where.col, LEFT_OUT)
         value = unicodedata.normalize("NFC", data).strip()
         if not value:
             self.error(data, f"{what} is empty; write the text, or remove the line")

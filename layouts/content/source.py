@@ -100,19 +100,29 @@ class Lines:
 
 
 class Text(str):
-    """A scalar as typed, with where it was typed."""
+    """A scalar as typed, with where it was typed (and where a ` #` after it starts a comment,
+    which YAML drops: see LEFT_OUT)."""
 
     mark: Mark
     quoted: bool
+    comment: Mark | None
 
-    def __new__(cls, value: str, mark: Mark, quoted: bool = False):
+    def __new__(cls, value: str, mark: Mark, quoted: bool = False, comment: Mark | None = None):
         self = super().__new__(cls, value)
         self.mark = mark
         self.quoted = quoted
+        self.comment = comment
         return self
 
     def __reduce__(self):  # keep the location when sent to another process
-        return (Text, (str(self), self.mark, self.quoted))
+        return (Text, (str(self), self.mark, self.quoted, self.comment))
+
+
+# Said at the '#' of a comment that follows text on its line (the model knows which values are
+# text, so it decides where to say it).
+LEFT_OUT = ("the words after ' #' are left out: YAML reads ' #' as the start of a note for "
+            "editors; if they belong to the text, put the whole text in double quotes; if they "
+            "are a note, move them to a line of their own")
 
 
 class Mapping(dict):
@@ -296,8 +306,6 @@ class _Refused(Exception):
     """Stop reading a file after a problem that makes the rest meaningless."""
 
 
-# Plain values that are never printed text: a comment after them is only a note.
-_NOT_TEXT = re.compile(r"(\d+|true|false|\d{4}-\d\d-\d\d)\Z", re.I)
 _COMMENT_AFTER = re.compile(r"[ \t]+#")
 
 
@@ -311,18 +319,14 @@ class _Builder:
     def mark(self, event) -> Mark:
         return Mark(self.name, *self.lines.where(event.start_mark.index))
 
-    def check_comment(self, event) -> None:
-        """YAML drops ` #` and what follows on a line; after text, that is usually a mistake."""
-        if event.style or _NOT_TEXT.match(event.value):  # quoted or a number: clearly ended
-            return
+    def comment_after(self, event) -> Mark | None:
+        """Where a comment starts on the line a plain value ends, if one does: YAML drops
+        ` #` and what follows, which after text is usually a mistake."""
+        if event.style:  # quoted or a block: the text visibly ends before any comment
+            return None
         end = event.end_mark.index
         rest = _COMMENT_AFTER.match(self.lines.text, end, self.lines.end_of_line(end))
-        if rest:
-            line, col = self.lines.where(rest.end() - 1)
-            self.problems.warning(self.name, line, col, "the words after ' #' are left out: "
-                                  "YAML reads ' #' as the start of a note for editors; if they "
-                                  "belong to the text, put the whole text in double quotes; if "
-                                  "they are a note, move them to a line of their own")
+        return Mark(self.name, *self.lines.where(rest.end() - 1)) if rest else None
 
     def refuse(self, event, message: str):
         m = self.mark(event)
@@ -360,8 +364,8 @@ class _Builder:
                         "allowed, so write the text out in full")
         self.check(event)
         if isinstance(event, yaml.ScalarEvent):
-            self.check_comment(event)
-            return Text(event.value, self.mark(event), quoted=event.style in ("'", '"', "|", ">"))
+            return Text(event.value, self.mark(event), quoted=event.style in ("'", '"', "|", ">"),
+                        comment=self.comment_after(event))
         if isinstance(event, yaml.SequenceStartEvent):
             seq = Sequence(self.mark(event))
             for item in events:

@@ -247,7 +247,9 @@ def parse_yaml(data: bytes, name: str, problems: Problems):
     try:
         return _Builder(name, problems, lines).build(yaml.parse(text, Loader=_Loader))
     except yaml.reader.ReaderError as e:
-        line, col = lines.where(e.position)
+        # The C parser gives the position in UTF-8 bytes, not characters: find it again.
+        found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+        line, col = lines.where(found.start() if found else e.position)
         problems.error(name, line, col, f"the character U+{e.character:04X} cannot be used in "
                        "a YAML file; delete it")
     except yaml.MarkedYAMLError as e:

@@ -322,7 +322,8 @@ def test_a_column_counts_what_an_editor_shows_as_one_character(src, what):
 
 
 def test_an_unprintable_character_is_pointed_at_after_an_emoji_and_accents(src):
-    start = "title: Qu\N{LATIN SMALL LETTER E}\N{COMBINING ACUTE ACCENT} \N{GRINNING FACE} "
+    start = ("title: Qu\N{LATIN SMALL LETTER E}\N{COMBINING ACUTE ACCENT} "
+             "\N{WAVING HAND SIGN}\N{EMOJI MODIFIER FITZPATRICK TYPE-4} ")
     line = edit_line(src, DIAGNOSIS, "title: Finding out you have a pancreatic NET",
                      start + "\N{ARABIC LETTER AIN}")
     result = check(src)

@@ -260,7 +260,7 @@ def check_reading(content: model.Content, src: Path, problems: Problems) -> dict
     figures = {}
     for handout_set in content.sets.values():
         for lang, edition in handout_set.languages.items():
-            allowed = allowed_words(src / lang)
+            allowed = allowed_words(src / lang, problems)
             for topic in edition.handouts:
                 document = doc.document(content, handout_set.name, lang, topic, None)
                 figures[handout_set.name, lang, topic] = check_document(

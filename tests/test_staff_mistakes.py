@@ -368,6 +368,13 @@ def test_bytes_that_are_not_utf8_are_pointed_at_after_accents(src):
     reported(result, src, DIAGNOSIS, 2, len("title: Qué x") + 1, "error", "UTF-8")
 
 
+def test_an_allowed_words_file_saved_in_another_encoding_is_located(src):
+    (src / "en" / "allowed-words.txt").write_bytes("# kept words\nnet\ncafé\n".encode("cp1252"))
+    result = check(src)
+    assert result.returncode == 1
+    reported(result, src, "en/allowed-words.txt", 3, len("caf") + 1, "error", "UTF-8")
+
+
 # ---- a handout that runs too long --------------------------------------------------------------
 
 def make_long(src: Path) -> None:

@@ -227,17 +227,24 @@ def stays_inside(path: Path, folder: Path) -> bool:
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
 
-def parse_yaml(data: bytes, name: str, problems: Problems):
-    """Parse YAML bytes into located data; report every problem found and return None on failure."""
+def decode_text(data: bytes, name: str, problems: Problems) -> str | None:
+    """The text of a content file's bytes (UTF-8, with or without a BOM), or None when it is
+    not UTF-8, reported at the first character that is not."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         before = data[:e.start].decode("utf-8").removeprefix("\ufeff")
         line, col = Lines(before).where(len(before))
         problems.error(name, line, col, "this file is not saved as UTF-8 text; in your editor, "
                        "save it again with the encoding 'UTF-8'")
         return None
-    text = text.removeprefix("\ufeff")
+
+
+def parse_yaml(data: bytes, name: str, problems: Problems):
+    """Parse YAML bytes into located data; report every problem found and return None on failure."""
+    text = decode_text(data, name, problems)
+    if text is None:
+        return None
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#")
                                for ln in text.splitlines()):
         problems.error(name, 1, 1, "the file is empty; it needs the content described in "

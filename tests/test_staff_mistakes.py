@@ -61,10 +61,9 @@ def reported(result, src: Path, rel: str, line: int, col: int | None, severity: 
              and p["col"] == (None if col is None else str(col))]
     where = f"{rel}:{line}" + (f":{col}" if col else "")
     assert found, f"nothing reported at {where} ({severity}) in:\n{result.stderr}"
-    message = found[0]["message"]
-    for word in words:
-        assert word in message, (word, message)
-    return message
+    saying = [p["message"] for p in found if all(word in p["message"] for word in words)]
+    assert saying, (words, [p["message"] for p in found])
+    return saying[0]
 
 
 def edit_line(src: Path, rel: str, old: str, new: str) -> int:
@@ -246,6 +245,16 @@ def test_a_link_that_stays_inside_the_content_folder_is_read(src):
     (src / DIAGNOSIS).symlink_to(Path("..") / ".." / "diagnosis-master.yaml")
     result = check(src, "--strict")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_broken_language_file_is_reported_there_and_nothing_else_is_said(src):
+    line = edit_line(src, "en/glossary.yaml", "terms:", "termz:")
+    result = check(src)
+    assert result.returncode == 1
+    reported(result, src, "en/glossary.yaml", line, 1, "error", "unknown name 'termz'")
+    located = problems(result.stderr)
+    assert {p["path"] for p in located} == {(src / "en" / "glossary.yaml").resolve()}, \
+        result.stderr
 
 
 # ---- what the model checks -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 from layouts.content.model import EDITIONS, PAPERS
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_BUILD = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143   # as a shell reports SIGINT and SIGTERM
 
 
 def _date(text: str) -> datetime.date:
@@ -79,6 +80,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)  # argparse exits with 2 on a usage error
     from layouts.build import Options, UsageError, build
     from layouts.content.errors import BuildFailure
+    from layouts.write import Terminated, terminate_cleanly
 
     once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
     options = Options(src=args.src, out=args.out, clinic=args.clinic, sets=once(args.sets),
@@ -92,21 +94,22 @@ def main(argv=None) -> int:
 
         return watch(options, report)
     try:
-        outcome = build(options)
+        with terminate_cleanly():  # SIGTERM stops the run as Ctrl-C does, and exits 143
+            outcome = build(options)
     except UsageError as e:
         print(f"make_pdfs.py: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except BuildFailure as e:
         print(f"make_pdfs.py: build failed: {e}", file=sys.stderr)
         return EXIT_BUILD
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("make_pdfs.py: stopped; each file is either as it was or complete and new, "
               "so run again to finish", file=sys.stderr)
         # Leave now: temporary files are already removed, and worker processes die with this
         # one; interpreter shutdown could be interrupted again and print a traceback.
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(EXIT_BUILD)
+        os._exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED)
     return report(outcome, options)
 
 

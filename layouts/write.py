@@ -20,6 +20,10 @@ from .content.errors import BuildFailure
 TEMP_PREFIX = ".partial-"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the same clean-up runs; it exits with 143."""
+
+
 def write_manifest(out: Path, entries: list[dict]) -> None:
     entries.sort(key=lambda e: e["path"])
     manifest = json.dumps({"files": entries}, indent=2, ensure_ascii=False) + "\n"
@@ -89,7 +93,7 @@ def locked(out: Path):
 def terminate_cleanly():
     """Turn SIGTERM into an exception so temporary files are removed before exiting."""
     def stop(signum, frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     try:
         previous = signal.signal(signal.SIGTERM, stop)

@@ -11,10 +11,12 @@ output folder, a web address too long for its line) are each one plain line, nev
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -473,28 +475,49 @@ def test_a_damaged_font_is_exit_3_with_one_line(tmp_path, damage, check_only):
     assert not out.exists()
 
 
-def test_a_build_waiting_for_another_builds_lock_says_so_once(tmp_path):
-    out = tmp_path / "out"
+@contextlib.contextmanager
+def waiting_build(out: Path):
+    """A build started while another one holds the lock of `out`, once it says it waits;
+    yields the process and a function that lets it go on."""
     out.mkdir()
     holder = os.open(out, os.O_RDONLY)
     fcntl.flock(holder, fcntl.LOCK_EX)  # another build is writing into out
     release = threading.Timer(120, lambda: fcntl.flock(holder, fcntl.LOCK_UN))
     release.start()  # never hang the tests, whatever happens
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "make_pdfs.py"), "--out", str(out), "--today", TODAY,
+         *NARROW], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        process = subprocess.Popen(
-            [sys.executable, str(ROOT / "make_pdfs.py"), "--out", str(out), "--today", TODAY,
-             *NARROW], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = process.stderr.readline()
         assert first.strip() == f"make_pdfs.py: waiting for another build of {out} to finish"
         assert not any(out.rglob("*.pdf"))  # it really waits
-        fcntl.flock(holder, fcntl.LOCK_UN)
-        stdout, rest = process.communicate(timeout=120)
+        yield process, lambda: fcntl.flock(holder, fcntl.LOCK_UN)
     finally:
         release.cancel()
+        process.kill()
+        process.communicate()
         os.close(holder)
+
+
+def test_a_build_waiting_for_another_builds_lock_says_so_once(tmp_path):
+    out = tmp_path / "out"
+    with waiting_build(out) as (process, go_on):
+        go_on()
+        _, rest = process.communicate(timeout=120)
     assert process.returncode == 0, rest
     assert "waiting" not in rest and "Traceback" not in rest, rest
     assert (out / SET / "en" / "letter" / "standard" / "diagnosis.pdf").is_file()
+
+
+@pytest.mark.parametrize("stop, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_exits_130_and_sigterm_143_with_one_line(tmp_path, stop, code):
+    out = tmp_path / "out"
+    with waiting_build(out) as (process, _):
+        process.send_signal(stop)
+        _, rest = process.communicate(timeout=120)
+    assert process.returncode == code, rest
+    assert "stopped" in one_line(rest)
+    assert not any(out.rglob("*"))
 
 
 def test_a_long_web_address_is_printed_in_full_inside_the_page(src, tmp_path):

@@ -101,6 +101,16 @@ def test_a_value_left_empty_by_a_comment_is_reported_at_the_hash(src):
     reported(result, src, DIAGNOSIS, line, len("      - paragraph:") + 1, "error", "empty")
 
 
+def test_a_hash_that_cuts_a_text_of_several_lines_is_an_error_at_the_hash(src):
+    start = "      - paragraph: Here are some tests"
+    line = edit_line(src, DIAGNOSIS, PARAGRAPH, f"{start}\n          you may # have\n"
+                     "          You may not need all of them.")
+    result = check(src)
+    assert result.returncode == 1
+    reported(result, src, DIAGNOSIS, line + 1, len("          you may #"), "error", "' #'",
+             f"line {line + 2} cannot be read", "double quotes", "line of its own")
+
+
 def test_notes_after_numbers_names_paths_and_quoted_text_are_not_warned(src):
     replace(src, DIAGNOSIS, "review_every_months: 12\n", "review_every_months: 12  # a year\n")
     replace(src, DIAGNOSIS, "  - name: why_cancer\n", "  - name: why_cancer  # the first one\n")

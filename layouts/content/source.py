@@ -260,9 +260,9 @@ def parse_yaml(data: bytes, name: str, problems: Problems):
         problems.error(name, line, col, f"the character U+{e.character:04X} cannot be used in "
                        "a YAML file; delete it")
     except yaml.MarkedYAMLError as e:
-        quote = _unclosed_quote(text, lines, e)
-        if quote:
-            index, message = quote
+        cause = _explained(text, lines, e)
+        if cause:
+            index, message = cause
             line, col = lines.where(index)
             problems.error(name, line, col, message)
             return None
@@ -275,9 +275,9 @@ def parse_yaml(data: bytes, name: str, problems: Problems):
     return None
 
 
-def _unclosed_quote(text: str, lines: Lines, error: yaml.MarkedYAMLError):
-    """(where the quote opened, what to do) when a quote left open, or closed too early,
-    explains a YAML error; else None."""
+def _explained(text: str, lines: Lines, error: yaml.MarkedYAMLError):
+    """(where the cause is, what to do) when a quote left open or closed too early, or a
+    ` #` that cut a text short, explains a YAML error; else None."""
     if error.context == "while scanning a quoted scalar" and error.context_mark:
         quote = text[error.context_mark.index]
         return error.context_mark.index, (
@@ -286,17 +286,33 @@ def _unclosed_quote(text: str, lines: Lines, error: yaml.MarkedYAMLError):
     problem = error.problem_mark
     if problem is None:
         return None
-    last = None  # the last quoted text before the problem
+    quoted = plain = None  # the last quoted and plain text before the problem
     try:
         for token in yaml.scan(text, Loader=_Loader):
             if token.start_mark.index >= problem.index:
                 break
-            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
-                last = token
+            if isinstance(token, yaml.ScalarToken):
+                if token.style in ("'", '"'):
+                    quoted = token
+                else:
+                    plain = token
     except yaml.YAMLError:
         pass  # the scan stops at the same problem
-    if last is None or lines.line(last.end_mark.index) != lines.line(problem.index):
-        return None
+    problem_line = lines.line(problem.index)
+    if quoted is not None and lines.line(quoted.end_mark.index) == problem_line:
+        return _closed_too_early(text, lines, quoted)
+    if plain is not None and lines.line(plain.end_mark.index) == problem_line - 1:
+        end = plain.end_mark.index
+        comment = _COMMENT_AFTER.match(text, end, lines.end_of_line(end))
+        if comment:  # the text went on, but ' #' ended it: the next line is left over
+            return comment.end() - 1, (
+                f"{LEFT_OUT.split(';')[0]}, so the text ends here and line {problem_line} "
+                "cannot be read; if the '#' belongs to the text, put the whole text in double "
+                "quotes; if it starts a note, move the note to a line of its own")
+    return None
+
+
+def _closed_too_early(text: str, lines: Lines, last) -> tuple[int, str]:
     opened, closed = last.start_mark.index, last.end_mark.index - 1
     quote = text[opened]
     closed_line, closed_col = lines.where(closed)

@@ -1,13 +1,14 @@
 """Benchmark the handout build against a bare ReportLab build of the same text.
 
 Run by hand from anywhere:  python benchmarks/bench.py [--runs N] [--json] [--profile]
+                                                      [--against REF]
 
 It measures one language, edition and paper (en / standard / letter): the four handouts and the
 packet, built two ways.
 
-ours  the real command, `python make_pdfs.py --lang en --edition standard --paper letter --out
-      DIR`, and in-process `layouts.build.build(Options(...))`.
-bare  ReportLab alone: the same text (taken from the loaded model), the same Atkinson
+ours  the real command, `python make_pdfs.py --set pancreatic-net --lang en --edition standard
+      --paper letter --out DIR`, and in-process `layouts.build.build(Options(...))`.
+bare  ReportLab alone: the same text (walked from the same neutral documents), the same Atkinson
       Hyperlegible regular and bold TTFs, the same type sizes, leading and paper,
       SimpleDocTemplate with Paragraphs only, pageCompression=1, invariant=1. No YAML, no
       validation, no blanks, no page furniture: the floor ReportLab sets for this text.
@@ -18,6 +19,10 @@ warm  in one process, after one warm-up build, the median of N builds; ms per pa
 
 Variants, each in its own processes: ReportLab's C accelerator (_rl_accel) blocked, and
 rl_config.useA85 set the other way from what the project leaves it.
+
+--against REF  also builds with the code and content of another commit (git archive of REF into
+      a temporary folder), cold and warm in the same way, and reports what this tree costs
+      against it as ratios: time and bytes of a change such as PDF/A conformance.
 
 This process only orchestrates; every build runs in a child. A child's ru_maxrss starts from
 the RSS of the process that spawned it, so the orchestrator never imports ReportLab or layouts.
@@ -39,7 +44,9 @@ BENCH = Path(__file__).resolve()
 sys.path.insert(0, str(ROOT))  # children import layouts however this file was started
 
 LANG, EDITION, PAPER = "en", "standard", "letter"
-COMMAND = (ROOT / "make_pdfs.py", ["--lang", LANG, "--edition", EDITION, "--paper", PAPER])
+SET = "pancreatic-net"  # the shipped set of handouts
+COMMAND = (ROOT / "make_pdfs.py", ["--set", SET, "--lang", LANG, "--edition", EDITION,
+                                   "--paper", PAPER])
 FONTS = {"Body": "AtkinsonHyperlegible-Regular.ttf", "Body-Bold": "AtkinsonHyperlegible-Bold.ttf"}
 STYLE_ATTRS = ("fontName", "fontSize", "leading", "spaceBefore", "spaceAfter", "leftIndent",
                "bulletIndent")
@@ -94,49 +101,55 @@ def bare_build(job: dict, out: Path) -> dict[str, int]:
 
 # ---- the job: the same text as ours, taken from the model (runs in a child) -------------------
 
-def handout_paragraphs(handout, words, phrases, clinic) -> list[tuple[str, str]]:
-    """(style, text) of what ours sets as paragraphs, in order; form widgets are left out."""
-    p = phrases
+def document_paragraphs(document, words) -> list[tuple[str, str]]:
+    """(style, text) of what ours sets as paragraphs, in order; form widgets are left out.
 
-    def bullets(items):
-        return [("bullet", item) for item in items]
-
-    out = [("title", handout.title), ("small", p.main_message_heading),
-           ("message", handout.main_message), ("h2", p.key_points_heading),
-           *bullets(handout.key_points)]
-    for section in handout.sections:
-        out.append(("h2", section.heading))
-        for block in section.blocks:
-            out += block_paragraphs(block, phrases)
-    out += [("h2", p.questions_heading), ("body", p.questions_intro)]
-    out += [("bold", question) for question in handout.questions]
-    out += [("h2", p.call_heading), ("body", p.call_intro), *bullets(handout.call_right_away),
-            ("message", f"{p.phone_label}: {clinic.phone}"),
-            ("message", f"{p.after_hours_label}: {clinic.after_hours_phone}")]
+    Walks the same neutral document the PDF writer walks (layouts.document), so the text and
+    its order are ours: the read, the write part, the words to know, the closing."""
+    out = []
+    for block in (*document.read, *document.write):
+        out += block_paragraphs(block)
     if words:
-        out.append(("h2", p.words_heading))
-        for term in words:
-            out += [("body", f"**{term.term}** ({p.say_label}: {term.say})"),
-                    ("bullet", term.means)]
-    out += [("h3", p.sources_heading), *bullets(handout.sources),
-            ("body", f"**{p.disclaimer}**")]
+        out += block_paragraphs(words)
+    for block in document.closing:
+        out += block_paragraphs(block)
     return [(style, bare_markup(text)) for style, text in out]
 
 
-def block_paragraphs(block, phrases) -> list[tuple[str, str]]:
-    """The paragraphs of one section block; blanks, tick boxes, choices and logs have none."""
-    from layouts.content import model
+def block_paragraphs(block) -> list[tuple[str, str]]:
+    """The paragraphs of one document block; blanks, tick boxes and logs have none."""
+    from layouts import document as doc
 
-    if isinstance(block, model.Paragraph):
-        return [("body", block.text)]
-    if isinstance(block, model.BulletList):
+    if isinstance(block, doc.Heading):
+        return [({1: "title", 2: "h2", 3: "h3"}[block.level], block.text)]
+    if isinstance(block, doc.Para):
+        if block.role == "strong":
+            return [("body", f"**{block.text}**")]
+        return [({"body": "body", "lead": "message", "label": "small"}[block.role], block.text)]
+    if isinstance(block, doc.Bullets):
         return [("bullet", item) for item in block.items]
-    if isinstance(block, model.Picture):
-        return [("body", f"**{block.caption}**"), ("body", block.how_to_use)]
-    if isinstance(block, model.Choice):
-        return [("h3", block.label), ("body", phrases.choose_one)]
-    if isinstance(block, model.Notes):
+    if isinstance(block, doc.Section | doc.Box):
+        heading = block_paragraphs(block.heading) if isinstance(block, doc.Section) else []
+        return heading + [p for inner in block.blocks for p in block_paragraphs(inner)]
+    if isinstance(block, doc.Phones):
+        return [("message", f"{phone.label}: {phone.number}") for phone in block.phones]
+    if isinstance(block, doc.Figure):
+        return [("body", f"**{block.picture.caption}**"), ("body", block.picture.how_to_use)]
+    if isinstance(block, doc.Choice):
+        return [("h3", block.label), ("body", block.instruction)]
+    if isinstance(block, doc.Notes):
         return [("h3", block.label)]
+    if isinstance(block, doc.Questions):
+        return [("h2", block.heading), ("body", block.intro),
+                *(("bold", question.text) for question in block.questions)]
+    if isinstance(block, doc.Words):
+        out = [("h2", block.heading)] if block.terms else []
+        for term in block.terms:
+            out += [("body", f"**{term.term}** ({block.say_label}: {term.say})"),
+                    ("bullet", term.means)]
+        return out
+    if isinstance(block, doc.Online):
+        return [("body", f"**{block.label}**"), ("body", block.address)]
     return []
 
 
@@ -145,22 +158,32 @@ def make_job(path: Path) -> dict:
     import reportlab
     from reportlab import rl_config, rl_settings
 
-    from layouts.build import load
+    from layouts.build import check_pictures, packet_job
     from layouts.content.errors import Problems
+    from layouts.content.library import Selection, load
     from layouts.content.terms import terms_used
+    from layouts.document import document
     from layouts.pdf.styles import EDITIONS, FONTS_DIR, styles_for
 
     problems = Problems()
-    content = load(ROOT / "handouts", (LANG,), problems)
+    src = ROOT / "handouts"
+    content = load(src, src / "clinic.yaml", Selection(sets=(SET,), langs=(LANG,)), problems)
     if content is None:
         raise SystemExit("\n".join(map(str, problems.sorted())))
-    language = content.languages[LANG]
-    docs = [{"name": topic, "title": handout.title,
-             "paragraphs": handout_paragraphs(handout, terms_used(handout, language.glossary),
-                                              language.phrases, content.clinic)}
-            for topic, handout in language.handouts.items()]
-    docs.append({"name": "packet", "title": language.phrases.packet_title,
-                 "paragraphs": [par for doc in docs for par in doc["paragraphs"]]})
+    edition = content.sets[SET].languages[LANG]
+    docs = []
+    for topic, handout in edition.handouts.items():
+        alone = document(content, SET, LANG, topic,
+                         tuple(terms_used(handout, edition.glossary)))
+        docs.append({"name": topic, "title": handout.title,
+                     "paragraphs": document_paragraphs(alone, alone.words)})
+    # The packet: every handout without its words, then one combined list at the end.
+    packet = packet_job(content, SET, LANG, EDITION, PAPER, None,
+                        check_pictures(content, ROOT / "assets", Problems()))
+    last = len(packet.documents) - 1
+    docs.append({"name": "packet", "title": edition.info.title,
+                 "paragraphs": [par for i, d in enumerate(packet.documents) for par in
+                                document_paragraphs(d, packet.words if i == last else None)]})
     styles = styles_for(EDITION, PAPER)  # also runs the project's font and rl_config set-up
     e = EDITIONS[EDITION]
     used = {style for doc in docs for style, _ in doc["paragraphs"]}
@@ -195,11 +218,13 @@ def effective_settings() -> dict:
 
 # ---- warm builds and the profile (run in a child) ---------------------------------------------
 
-def ours_options(out: Path, check: bool = False):
+def ours_options(out: Path, check: bool = False, root: Path = ROOT):
     from layouts.build import Options
 
-    return Options(src=ROOT / "handouts", out=out, langs=(LANG,), editions=(EDITION,),
-                   papers=(PAPER,), check=check)
+    # A commit from before sets (--against) has no `sets` option: it builds its one packet.
+    sets = {"sets": (SET,)} if "sets" in Options.__dataclass_fields__ else {}
+    return Options(src=root / "handouts", out=out, langs=(LANG,), editions=(EDITION,),
+                   papers=(PAPER,), check=check, **sets)
 
 
 def timed(function, runs: int) -> tuple[dict, object]:
@@ -217,14 +242,14 @@ def timed(function, runs: int) -> tuple[dict, object]:
     return times, result
 
 
-def warm_ours(out: Path, runs: int) -> dict:
+def warm_ours(out: Path, runs: int, root: Path = ROOT) -> dict:
     from layouts.build import build
 
-    times, outcome = timed(lambda: build(ours_options(out)), runs)
+    times, outcome = timed(lambda: build(ours_options(out, root=root)), runs)
     if outcome.exit_code:
         raise SystemExit("\n".join(map(str, outcome.problems)))
     # The front half alone (read YAML, validate, check fonts): how much of a build is not layout.
-    check_times, _ = timed(lambda: build(ours_options(out, check=True)), runs)
+    check_times, _ = timed(lambda: build(ours_options(out, check=True, root=root)), runs)
     return {"times": times, "check_times": check_times["wall"],
             "pages": {Path(e["path"]).stem: e["pages"] for e in outcome.written},
             **effective_settings()}
@@ -258,7 +283,9 @@ def run_as_child(args) -> int:
     elif args.child == "bare":
         bare_build(json.loads(args.job.read_text()), args.out)
     elif args.child == "warm-ours":
-        print(json.dumps(warm_ours(args.out, args.runs)))
+        if args.root:  # another commit's code: found before this tree's
+            sys.path.insert(0, str(args.root))
+        print(json.dumps(warm_ours(args.out, args.runs, args.root or ROOT)))
     elif args.child == "warm-bare":
         print(json.dumps(warm_bare(args.job, args.out, args.runs)))
     elif args.child == "profile":
@@ -322,31 +349,59 @@ def cold_argv(who: str, prelude: str, out: Path, job: Path) -> list[str]:
     if who == "ours":
         script, args = COMMAND
         return python_argv(script, [*args, "--out", out], prelude)
+    if who == "against":
+        script, args = COMMAND
+        return python_argv(job / script.name, [*args, "--out", out], prelude)
     return child_argv("bare", prelude, job=job, out=out)
 
 
-def measure_cold(tmp: Path, job: Path, targets: list, runs: int) -> dict:
+def measure_cold(tmp: Path, job: Path, targets: list, runs: int,
+                 against: Path | None = None) -> dict:
     """Cold runs of every (who, variant), interleaved so that drift hits all of them alike."""
     samples = {key: [] for key, _ in targets}
     for round_ in range(runs + 1):  # round 0 warms the page cache and writes .pyc files
         for (who, variant), prelude in targets:
             out = tmp / "cold" / f"{who}-{slug(variant)}-{round_}"
             out.mkdir(parents=True)
-            result = run_child(cold_argv(who, prelude, out, job))
+            result = run_child(cold_argv(who, prelude, out, against if who == "against"
+                                         else job))
             if round_:
                 samples[(who, variant)].append({**result, "out": out})
     return samples
 
 
-def measure_warm(tmp: Path, job: Path, targets: list, runs: int) -> dict:
+def measure_warm(tmp: Path, job: Path, targets: list, runs: int,
+                 against: Path | None = None) -> dict:
     found = {}
     for (who, variant), prelude in targets:
         out = tmp / "warm" / f"{who}-{slug(variant)}"
         out.mkdir(parents=True)
         options = {"out": out, "runs": runs} | ({"job": job} if who == "bare" else {})
-        found[(who, variant)] = json.loads(run_child(child_argv(f"warm-{who}", prelude,
+        mode = who
+        if who == "against":
+            mode, options["root"] = "ours", against
+        found[(who, variant)] = json.loads(run_child(child_argv(f"warm-{mode}", prelude,
                                                                 **options))["stdout"])
     return found
+
+
+def export_commit(ref: str, folder: Path) -> str:
+    """The files of commit `ref` (code, content, assets) in folder; returns its short hash."""
+    import io
+    import subprocess
+    import tarfile
+
+    def git(*args) -> bytes:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True)
+        if done.returncode:
+            raise SystemExit(f"--against {ref}: git {args[0]} failed: "
+                             f"{done.stderr.decode().strip()}")
+        return done.stdout
+
+    commit = git("rev-parse", "--short", f"{ref}^{{commit}}").decode().strip()
+    with tarfile.open(fileobj=io.BytesIO(git("archive", "--format=tar", commit))) as archive:
+        archive.extractall(folder, filter="data")
+    return commit
 
 
 def tree_state() -> str:
@@ -419,6 +474,29 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "-"
 
 
+def cost_table(after: dict, before: dict) -> list[str]:
+    """What this tree costs against the --against commit, as after/before ratios."""
+    def row(label, a, b, fmt):
+        return f"{label:<28}{fmt(b):>14}{fmt(a):>14}{ratio(a, b):>14}"
+
+    lines = [f"{'':<28}{'before':>14}{'after':>14}{'after/before':>14}",
+             row("pages", after["pages_total"], before["pages_total"], str)]
+    for label, key, scale, fmt in (
+            ("cold median (s)", "cold_s", 1, lambda v: f"{v:.3f}"),
+            ("cold CPU median (s)", "cold_cpu_s", 1, lambda v: f"{v:.3f}"),
+            ("warm median (ms)", "warm_s", 1000, lambda v: f"{v:.1f}"),
+            ("warm CPU median (ms)", "warm_cpu_s", 1000, lambda v: f"{v:.1f}"),
+            ("peak RSS max (MiB)", "peak_rss_kb", 1 / MIB, lambda v: f"{v:.1f}")):
+        pick = "max" if key == "peak_rss_kb" else "median"
+        lines.append(row(label, after[key][pick] * scale, before[key][pick] * scale, fmt))
+    for name in after["bytes"]:
+        lines.append(row(f"{name}.pdf (kB)", after["bytes"][name] / 1000,
+                         before["bytes"].get(name, 0) / 1000, lambda v: f"{v:.1f}"))
+    lines.append(row("all PDFs (kB)", after["bytes_total"] / 1000,
+                     before["bytes_total"] / 1000, lambda v: f"{v:.1f}"))
+    return lines
+
+
 def comparison_table(ours: dict, bare: dict) -> list[str]:
     def row(label, a, b, fmt, with_ratio=True):
         cells = [fmt(a), fmt(b), ratio(a, b) if with_ratio else ""]
@@ -455,11 +533,11 @@ def comparison_table(ours: dict, bare: dict) -> list[str]:
 
 
 def variant_table(rows: list[dict]) -> list[str]:
-    lines = [f"{'build':<6}{'variant':<13}{'accel':>6}{'A85':>4}{'cold s':>8}{'min-max':>13}"
+    lines = [f"{'build':<8}{'variant':<13}{'accel':>6}{'A85':>4}{'cold s':>8}{'min-max':>13}"
              f"{'CPU s':>7}{'warm ms':>9}{'CPU ms':>8}{'ms/page':>9}{'RSS MiB':>9}{'PDFs kB':>9}"]
     for r in rows:
         cold = r["cold_s"]
-        lines.append(f"{r['who']:<6}{r['variant']:<13}{'on' if r['accel'] else 'off':>6}"
+        lines.append(f"{r['who']:<8}{r['variant']:<13}{'on' if r['accel'] else 'off':>6}"
                      f"{r['useA85']:>4}{cold['median']:>8.3f}"
                      f"{cold['min']:>7.3f}-{cold['max']:.3f}{r['cold_cpu_s']['median']:>7.3f}"
                      f"{r['warm_s']['median'] * 1000:>9.1f}"
@@ -483,8 +561,13 @@ def report(results: dict) -> str:
         "untimed run; warm: after one warm-up)",
         "", *comparison_table(ours, bare),
         f"{'ours: load + validate only':<28}{check:>14.1f}  ms warm (--check; no render or write)",
-        "", "Variants", *variant_table(rows), "", "Goals",
+        "", "Variants", *variant_table(rows),
     ]
+    before = next((r for r in rows if r["who"] == "against"), None)
+    if before is not None:
+        lines += ["", f"Cost against {info['against']} (before: that commit's code and content;"
+                  f" after: {info['tree']})", *cost_table(ours, before)]
+    lines += ["", "Goals"]
     for g in results["goals"]:
         lines.append(f"  {'PASS' if g['pass'] else 'FAIL'}  {g['goal']}: {g['measured']}")
     lines.append(f"\n(this orchestrating process peaked at {info['bench_rss_kb'] / MIB:.1f} MiB; "
@@ -501,18 +584,22 @@ def parse_args(argv):
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--profile", action="store_true",
                         help="also print a cProfile of one warm build of ours (top 15)")
+    parser.add_argument("--against", metavar="REF",
+                        help="also measure another commit (such as main) and report this "
+                             "tree's cost against it as ratios")
     # Internal: this file is also the child that does each measurement.
     parser.add_argument("--child", help=argparse.SUPPRESS,
                         choices=("job", "bare", "warm-ours", "warm-bare", "profile"))
     parser.add_argument("--job", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs < MIN_RUNS:
         parser.error(f"--runs must be at least {MIN_RUNS}")
     return args
 
 
-def measure(tmp: Path, runs: int) -> dict:
+def measure(tmp: Path, runs: int, against: str | None = None) -> dict:
     import platform
     import resource
 
@@ -522,8 +609,13 @@ def measure(tmp: Path, runs: int) -> dict:
     info = json.loads(run_child(child_argv("job", job=job))["stdout"])
     targets = [((who, name), prelude) for who in ("ours", "bare")
                for name, prelude in variants(info).items()]
-    cold = measure_cold(tmp, job, targets, runs)
-    warm = measure_warm(tmp, job, targets, runs)
+    other = None
+    if against:
+        other = tmp / "against"
+        info["against"] = export_commit(against, other)
+        targets.append((("against", "default"), ""))
+    cold = measure_cold(tmp, job, targets, runs, other)
+    warm = measure_warm(tmp, job, targets, runs, other)
     rows = [summarize(who, variant, cold[(who, variant)], warm[(who, variant)])
             for (who, variant), _ in targets]
     info |= {"python": platform.python_version(), "cpus": os.cpu_count(), "tree": tree,
@@ -541,7 +633,7 @@ def main(argv=None) -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="handouts-bench-") as tmp:
-        results = measure(Path(tmp), args.runs)
+        results = measure(Path(tmp), args.runs, args.against)
         profile = run_child(child_argv("profile", out=Path(tmp) / "profile"))["stdout"] \
             if args.profile else ""
     if args.json:

@@ -2,10 +2,11 @@
 
 Run by hand:  python benchmarks/bench_fill.py [--patients N] [--scratch N]
 
-ours     the real command, `make_pdfs.py --fill patients.csv --lang en --edition standard
-         --jobs 2`, in a fresh process: wall time; each process's own peak RSS; and the peak
-         of the whole process tree's proportional set size, sampled every 20 ms (forked
-         workers share the parent's pages, which RSS would count once per process).
+ours     the real command, `make_pdfs.py --fill patients.csv --set pancreatic-net --lang en
+         --edition standard --jobs 2`, in a fresh process: wall time; each process's own peak
+         RSS; and the peak of the whole process tree's proportional set size, sampled every
+         20 ms (forked workers share the parent's pages, which RSS would count once per
+         process).
 scratch  what the batch would cost without incremental updates: render the whole packet
          (layout, fields, tags) and fill it, once per patient. Timed in one warm process for
          --scratch patients and scaled to the full batch on the same number of cores.
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SET = "pancreatic-net"  # the shipped set of handouts
 NAMES = ["Ana María Gómez", "José Núñez", "Mary Smith", "Nguyễn Văn An", "Li Wei",
          "Olga Petrova", "Sam Lee", "Chidi Okafor"]
 GOAL_WALL_S, GOAL_RSS_MB, CORES = 10.0, 200, 2
@@ -37,7 +39,8 @@ def write_patients(path: Path, count: int) -> None:
         writer = csv.writer(f)
         writer.writerow(["id", "patient_name", "date_given", "staging-and-grading.stage",
                          "staging-and-grading.grade", "care_team_doctor", "care_team_phone",
-                         "next_visit_date", "q1_asked", "q1"])
+                         "next_visit_date", "diagnosis.why_cancer_asked",
+                         "diagnosis.why_cancer"])
         for number in range(count):
             writer.writerow([f"p{number:05d}", generator.choice(NAMES), "2026-11-25",
                              generator.choice("1234"), generator.choice("123"), "Dr. Rivera",
@@ -75,7 +78,8 @@ def run_fill(patients: Path, out: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, str(ROOT / "make_pdfs.py"), "--fill",
-                                str(patients), "--lang", "en", "--edition", "standard",
+                                str(patients), "--set", SET, "--lang", "en",
+                                "--edition", "standard",
                                 "--out", str(out), "--jobs", str(CORES)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_pss = [0]
@@ -105,19 +109,20 @@ def run_fill(patients: Path, out: Path) -> dict:
 def scratch_seconds_per_packet(count: int) -> float:
     """Render and fill a packet from nothing, `count` times, in this (warm) process."""
     sys.path.insert(0, str(ROOT))
-    from layouts.build import _make_pdf, load
+    from layouts.build import _make_pdf, check_pictures, packet_job
     from layouts.content.errors import Problems
-    from layouts.content.terms import terms_used
+    from layouts.content.library import Selection, load
     from layouts.fill.fill import BlankPacket
-    from layouts.pdf.render import Job
 
-    content = load(ROOT / "handouts", ("en",), Problems())
-    language = content.languages["en"]
-    handouts = tuple(language.handouts.values())
-    words = tuple(tuple(terms_used(h, language.glossary)) for h in handouts)
-    job = Job(handouts, words, content.clinic, language.phrases, "standard", "letter",
-              str(ROOT / "assets" / content.clinic.logo), packet=True)
-    values = {"diagnosis.patient_name": "Ana María Gómez", "staging-and-grading.stage": "2"}
+    src = ROOT / "handouts"
+    problems = Problems()
+    content = load(src, src / "clinic.yaml", Selection(sets=(SET,), langs=("en",)), problems)
+    if content is None:
+        raise SystemExit("\n".join(map(str, problems.sorted())))
+    job = packet_job(content, SET, "en", "standard", "letter",
+                     str(ROOT / "assets" / content.clinic.logo),
+                     check_pictures(content, ROOT / "assets", Problems()))
+    values = {"packet.patient_name": "Ana María Gómez", "staging-and-grading.stage": "2"}
     _make_pdf(job)  # warm-up
     start = time.perf_counter()
     for _ in range(count):

@@ -10,12 +10,55 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pdf_checks import check_pdfs_under
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDOUTS = ROOT / "handouts"
-TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
+ASSETS = ROOT / "assets"
+SET = "pancreatic-net"  # the set of handouts the project ships
+TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")  # its order, set.yaml's
+
+
+def topic_file(topic: str, lang: str = "en", set_name: str = SET) -> str:
+    """A topic's file, relative to the content folder: <set>/<lang>/<topic>.yaml."""
+    return f"{set_name}/{lang}/{topic}.yaml"
+
+
+def output(lang: str, paper: str, edition: str, name: str, set_name: str = SET) -> str:
+    """A built PDF's path relative to --out: <set>/<lang>/<paper>/<edition>/<name>.pdf."""
+    return f"{set_name}/{lang}/{paper}/{edition}/{name}.pdf"
+
+
+def languages(src: Path = HANDOUTS) -> list[str]:
+    """The language folders of a content folder: those holding phrases.yaml."""
+    return sorted(d.name for d in src.iterdir() if (d / "phrases.yaml").is_file())
+
+
+def read_content(rel: str, src: Path = HANDOUTS):
+    """A content file, relative to the content folder, read as plain YAML (test expectations
+    come from the content, never from the code under test)."""
+    return yaml.safe_load((src / rel).read_text(encoding="utf-8"))
+
+
+def warning_signs(topic: str, lang: str = "en", src: Path = HANDOUTS) -> list[str]:
+    """The warning signs page 1 of a handout shows: the clinic's, the set's, the topic's own."""
+    clinic = read_content("clinic.yaml", src)["languages"][lang]["warning_signs"]["signs"]
+    own_set = read_content(f"{SET}/{lang}/set.yaml", src).get("warning_signs", [])
+    own = read_content(topic_file(topic, lang), src).get("warning_signs", [])
+    return [*clinic, *own_set, *own]
+
+
+def load_content(src: Path = HANDOUTS, langs: tuple[str, ...] = ()):
+    """The checked model of a content folder (with its own clinic.yaml), as a build loads it."""
+    from layouts.content.errors import Problems
+    from layouts.content.library import Selection, load
+
+    problems = Problems()
+    content = load(src, src / "clinic.yaml", Selection(langs=langs), problems)
+    assert content is not None, [str(p) for p in problems.sorted()]
+    return content
 
 
 def run_cli(*args, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
@@ -66,17 +109,27 @@ def built(tmp_path_factory) -> Path:
 
 def built_pdf(built: Path, lang: str, paper: str, edition: str, name: str) -> Path:
     """One PDF of the `built` output, by the layout DESIGN.md gives `make_pdfs.py`."""
-    path = built / lang / paper / edition / f"{name}.pdf"
+    path = built / output(lang, paper, edition, name)
     assert path.is_file(), f"{path} was not built"
     return path
 
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    """A private copy of the shipped content that a test may break."""
+    """A private copy of the shipped content that a test may break, with the pictures and logo
+    it needs in an assets folder beside it (where a build looks for them)."""
     target = tmp_path / "handouts"
     shutil.copytree(HANDOUTS, target)
+    copy_assets(tmp_path)
     return target
+
+
+def copy_assets(folder: Path) -> Path:
+    """Give a content folder inside `folder` the shipped images, in folder/assets/images."""
+    target = folder / "assets" / "images"
+    if not target.exists():
+        shutil.copytree(ASSETS / "images", target)
+    return target.parent
 
 
 def replace(content: Path, rel: str, old: str, new: str) -> None:

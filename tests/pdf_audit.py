@@ -7,9 +7,16 @@
 - every Figure has alternative text and a bounding box (7.3; Matterhorn 13-004);
 - every widget annotation is referenced by a Form element through the parent tree, and every
   field has a tooltip (7.18.1, 7.18.4);
+- every link annotation has a description (/Contents) and is referenced by a Link element
+  through the parent tree (7.18.5);
+- every list item (LI) holds its bullet in a label (Lbl) beside its body (LBody), so a screen
+  reader does not read "bullet" as part of the item's text (7.6);
 - headings start at H1 and never skip a level downwards (7.4.2);
 - table header cells carry a scope (7.5);
-- every font is embedded (7.21.4.1);
+- every font is embedded (7.21.4.1), and no ToUnicode map sends a code to U+0000 (a NUL that
+  copied or spoken text would carry);
+- every stream's data ends in a line ending before `endstream`, and its /Length counts the data
+  exactly (PDF/A-2, ISO 19005-2 6.1.7.1);
 - the catalog has /Lang, /MarkInfo /Marked true, /ViewerPreferences /DisplayDocTitle true,
   a title in the document information and XMP metadata with pdfuaid:part 1 (7.1, 7.2).
 """
@@ -17,6 +24,8 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject
@@ -104,8 +113,81 @@ def _fonts_embedded(reader: PdfReader) -> list[str]:
     return problems
 
 
+def _to_unicode_nul(reader: PdfReader) -> list[str]:
+    """Fonts whose ToUnicode map sends some code to U+0000."""
+    problems, seen = [], set()
+
+    def check(font):
+        font = font.get_object()
+        cmap = font.get("/ToUnicode")
+        if cmap is None or cmap.idnum in seen:
+            return
+        seen.add(cmap.idnum)
+        text = cmap.get_object().get_data()
+        single = re.findall(rb"<[0-9A-Fa-f]+>\s*<0+>", _sections(text, b"bfchar"))
+        ranges = re.findall(rb"<[0-9A-Fa-f]+>\s*<[0-9A-Fa-f]+>\s*<0+>", _sections(text, b"bfrange"))
+        if single or ranges:
+            problems.append(f"font {font.get('/BaseFont')}: its ToUnicode maps "
+                            f"{len(single) + len(ranges)} code(s) to U+0000")
+
+    def resources(res):
+        res = res.get_object() if res is not None else {}
+        for font in res.get("/Font", {}).values():
+            check(font)
+        for xobject in res.get("/XObject", {}).values():
+            xobject = xobject.get_object()
+            if xobject.get("/Subtype") == "/Form":
+                resources(xobject.get("/Resources"))
+
+    for page in reader.pages:
+        resources(page.get("/Resources"))
+        for annot in page.get("/Annots", ()):
+            for state in _appearance_streams(annot.get_object()):
+                resources(state.get("/Resources"))
+    form = reader.trailer["/Root"].get("/AcroForm")
+    if form is not None and "/DR" in form.get_object():
+        resources(form.get_object()["/DR"])
+    return problems
+
+
+def _sections(cmap: bytes, kind: bytes) -> bytes:
+    """The entries of every `begin<kind> ... end<kind>` section of a CMap."""
+    return b"\n".join(re.findall(rb"begin" + kind + rb"(.*?)end" + kind, cmap, re.S))
+
+
+def _appearance_streams(annot) -> list:
+    out = []
+    for value in (annot.get("/AP") or {}).values():
+        value = value.get_object()
+        out += [v.get_object() for v in value.values()] if "/Subtype" not in value else [value]
+    return out
+
+
+def _stream_endings(data: bytes, reader: PdfReader) -> list[str]:
+    """Streams whose data runs straight into `endstream`, or whose /Length is not exact."""
+    problems = []
+    for number, offset in sorted(reader.xref.get(0, {}).items()):
+        if not hasattr(reader.get_object(number), "get_data"):
+            continue
+        keyword = data.index(b"stream", offset)
+        length = re.search(rb"/Length\s+(\d+)(\s+\d+\s+R)?", data[offset:keyword])
+        if length is None:
+            problems.append(f"object {number}: a stream without /Length")
+            continue
+        size = (int(reader.get_object(int(length[1]))) if length[2] else int(length[1]))
+        start = keyword + 6 + (2 if data[keyword + 6:keyword + 8] == b"\r\n" else 1)
+        end = start + size
+        after = data[end:end + 11]
+        if not (after.startswith(b"\nendstream") or after.startswith(b"\r\nendstream")
+                or after.startswith(b"\rendstream")):
+            problems.append(f"object {number}: the stream's data is not followed by a line "
+                            f"ending and endstream (found {after!r})")
+    return problems
+
+
 def audit(pdf) -> list[str]:
-    reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
+    data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
+    reader = PdfReader(io.BytesIO(data))
     root = reader.trailer["/Root"]
     problems, page_mcids = _pages_marked_content(reader)
     page_numbers = {page.indirect_reference.idnum: n
@@ -126,6 +208,8 @@ def audit(pdf) -> list[str]:
         if "<pdfuaid:part>1</pdfuaid:part>" not in xmp:
             problems.append("XMP metadata does not declare PDF/UA-1 (pdfuaid:part)")
     problems += _fonts_embedded(reader)
+    problems += _to_unicode_nul(reader)
+    problems += _stream_endings(data, reader)
     if "/StructTreeRoot" not in root:
         return problems
 
@@ -133,6 +217,7 @@ def audit(pdf) -> list[str]:
     parent_tree = _number_tree(tree_root["/ParentTree"])
     in_tree: dict[int, set[int]] = {}
     form_widgets: set[int] = set()
+    linked: set[int] = set()
     heading_level = [0]
 
     def walk(element, parent_ref):
@@ -151,6 +236,12 @@ def audit(pdf) -> list[str]:
             if level > heading_level[0] + 1:
                 problems.append(f"heading level skips from H{heading_level[0]} to H{level}")
             heading_level[0] = level
+        if role == "/LI":
+            kid_roles = [str(k.get_object().get("/S")) for k in element_obj.get("/K", ())
+                         if isinstance(k, IndirectObject)]
+            if "/Lbl" not in kid_roles or "/LBody" not in kid_roles:
+                problems.append(f"a list item holds {kid_roles}, not its bullet in an Lbl "
+                                "beside an LBody")
         if role == "/TH":
             attributes = element_obj.get("/A")
             if attributes is None or "/Scope" not in attributes.get_object():
@@ -170,13 +261,17 @@ def audit(pdf) -> list[str]:
                     problems.append(f"page {page} MCID {mcid}: the parent tree does not point "
                                     f"back at its {role} element")
             elif isinstance(kid_obj, DictionaryObject) and kid_obj.get("/Type") == "/OBJR":
-                if role != "/Form":
-                    problems.append(f"a widget is referenced from {role}, not Form")
-                widget = kid_obj.raw_get("/Obj")
-                form_widgets.add(widget.idnum)
-                key = widget.get_object().get("/StructParent")
+                annot = kid_obj.raw_get("/Obj")
+                kind = annot.get_object().get("/Subtype")
+                wanted = {"/Widget": "/Form", "/Link": "/Link"}.get(kind)
+                if role != wanted:
+                    problems.append(f"a {kind} annotation is referenced from {role}, "
+                                    f"not {wanted}")
+                (form_widgets if kind == "/Widget" else linked).add(annot.idnum)
+                key = annot.get_object().get("/StructParent")
                 if key is None or parent_tree.get(int(key)).idnum != element.idnum:
-                    problems.append("a widget's /StructParent does not lead to its Form element")
+                    problems.append(f"a {kind} annotation's /StructParent does not lead to "
+                                    f"its {role} element")
             elif isinstance(kid_obj, DictionaryObject) and kid_obj.get("/Type") == "/StructElem":
                 walk(kid, element)
             elif isinstance(kid_obj, int):
@@ -198,6 +293,11 @@ def audit(pdf) -> list[str]:
             annot_obj = annot.get_object()
             if annot_obj.get("/Subtype") == "/Widget" and annot.idnum not in form_widgets:
                 problems.append("a widget annotation is in no Form element")
+            if annot_obj.get("/Subtype") == "/Link":
+                if annot.idnum not in linked:
+                    problems.append("a link annotation is in no Link element")
+                if not str(annot_obj.get("/Contents", "")).strip():
+                    problems.append("a link annotation has no description (/Contents)")
     fields = reader.get_fields() or {}
     for name, field in fields.items():
         if "/FT" in field and not str(field.get("/TU", "")).strip():

@@ -29,14 +29,14 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import HANDOUTS, ROOT, locate, replace, run_cli
+from conftest import HANDOUTS, ROOT, locate, output, replace, run_cli, topic_file
 from layouts.content.model import TEXT_LENGTH
 from pdf_checks import check_pdfs_under
 
-DIAGNOSIS = "en/diagnosis.yaml"
-TREATMENTS = "en/treatments.yaml"
-STAGING = "en/staging-and-grading.yaml"
-FOLLOW_UP = "en/follow-up.yaml"
+DIAGNOSIS = topic_file("diagnosis")
+TREATMENTS = topic_file("treatments")
+STAGING = topic_file("staging-and-grading")
+FOLLOW_UP = topic_file("follow-up")
 GLOSSARY = "en/glossary.yaml"
 PHRASES = "en/phrases.yaml"
 CLINIC = "clinic.yaml"
@@ -245,12 +245,12 @@ def test_300_character_word_builds_and_comes_back(content, tmp_path, where, edit
         assert not out.exists()
         return
     assert_built(result, out, tmp_path)
-    pdf = out / "en" / "letter" / edition / f"{topic}.pdf"
+    pdf = out / output("en", "letter", edition, topic)
     assert LONG_WORD in squeezed(pdf_text(pdf)), "the long word did not come back whole"
     assert text_off_the_page(pdf) == [], "text runs off the page"
 
 
-@pytest.mark.parametrize("kind", ["list", "questions", "call_right_away"])
+@pytest.mark.parametrize("kind", ["list", "questions"])
 def test_list_of_200_items_builds_with_a_located_warning(content, tmp_path, kind):
     items = [f"Item i{n:03d} is here." for n in range(1, 201)]
     if kind == "list":
@@ -261,10 +261,10 @@ def test_list_of_200_items_builds_with_a_located_warning(content, tmp_path, kind
         line, col = locate(content, DIAGNOSIS, "- Item i001")
         what = "this list"
     else:
-        replace(content, DIAGNOSIS, f"{kind}:\n",
-                f"{kind}:\n" + "".join(f"  - {t}\n" for t in items))
-        line, col = locate(content, DIAGNOSIS, "- Item i001")
-        what = f"'{kind}'"
+        replace(content, DIAGNOSIS, "questions:\n", "questions:\n" + "".join(
+            f"  - name: item_i{n:03d}\n    ask: {t}\n" for n, t in enumerate(items, start=1)))
+        line, col = locate(content, DIAGNOSIS, "- name: item_i001")
+        what = "'questions'"
     out = tmp_path / "out"
 
     result = run_cli("--src", content, "--out", out, *SELECT, "--topic", "diagnosis",
@@ -274,13 +274,38 @@ def test_list_of_200_items_builds_with_a_located_warning(content, tmp_path, kind
     warning = (rf"^{re.escape(str(content / DIAGNOSIS))}:{line}:{col}: warning: "
                rf"{re.escape(what)} has 2\d\d items; lists of 7 or fewer")
     assert re.search(warning, result.stderr, re.M), result.stderr
-    pdf = out / "en" / "letter" / "standard" / "diagnosis.pdf"
+    pdf = out / output("en", "letter", "standard", "diagnosis")
     text = pdf_text(pdf)
     missing = [n for n in range(1, 201) if f"i{n:03d}" not in text]
     assert missing == [], f"items missing from the PDF: {missing[:10]}"
-    if kind == "questions":
+    if kind == "questions":  # every question has its answer and tick box, by its own name
         fields = pypdf.PdfReader(pdf).get_fields() or {}
-        assert "diagnosis.q207" in fields and "diagnosis.q207_asked" in fields
+        for n in range(1, 201):
+            assert {f"diagnosis.item_i{n:03d}", f"diagnosis.item_i{n:03d}_asked"} <= set(fields)
+
+
+@pytest.mark.parametrize("where", ["topic", "clinic"])
+def test_200_warning_signs_are_refused_where_typed(content, tmp_path, where):
+    """Page 1 has room for seven warning signs: a longer list is an error, not a warning."""
+    items = "".join(f"  - Item i{n:03d} is here.\n" for n in range(1, 201))
+    if where == "topic":  # the topic's own signs, added to the clinic's
+        rel = DIAGNOSIS
+        replace(content, rel, "\nsources:\n", f"\nwarning_signs:\n{items}\nsources:\n")
+        line, col = locate(content, rel, "Item i001")
+        phrase = r"this handout would show 206 warning signs.*room for 7"
+    else:  # the clinic's own, in English
+        rel = CLINIC
+        replace(content, rel, "      signs:\n",
+                "      signs:\n" + items.replace("  -", "        -"))
+        line, col = locate(content, rel, "Item i001")
+        line, col = line, col - 2  # the list starts at its first '- '
+        phrase = r"'signs' can have at most 7 items, it has 20\d"
+    out = tmp_path / "out"
+
+    result = run_cli("--src", content, "--out", out, *SELECT, "--topic", "diagnosis",
+                     cwd=tmp_path)
+
+    assert_refused(result, content, out, tmp_path, rel, line, col, phrase)
 
 
 # The longest text the model accepts (TEXT_LENGTH characters), in sentences whose tokens a line
@@ -290,8 +315,13 @@ SENTENCES = len(CAPPED.split(".")) - 1
 
 
 
-def tall(rel, line_start, topic, id=None):
-    return pytest.param((rel, line_start, topic), id=id)
+def tall(rel, line_start, topic, id=None, marks=()):
+    return pytest.param((rel, line_start, topic), id=id, marks=marks)
+
+
+NO_WORDS_ALONE = pytest.mark.xfail(strict=True, reason=(
+    "layouts bug: a handout built on its own prints no words-to-know list (pdf/render.py "
+    "render() passes job.words, None for a single handout), so the definition is missing"))
 
 
 @pytest.mark.parametrize("where", [
@@ -304,10 +334,14 @@ def tall(rel, line_start, topic, id=None):
     tall(DIAGNOSIS, "caption: The pancreas", "diagnosis", id="picture-caption"),
     tall(DIAGNOSIS, "liver: Liver", "diagnosis", id="picture-label"),
     tall(FOLLOW_UP, "label: My notes", "follow-up", id="notes-label"),
-    tall(GLOSSARY, "means: An organ deep in your belly", "diagnosis", id="glossary-definition"),
+    tall(GLOSSARY, "means: An organ deep in your belly", "diagnosis", id="glossary-definition",
+         marks=NO_WORDS_ALONE),
     tall(DIAGNOSIS, "main_message: Tests help", "diagnosis", id="main-message"),
-    tall(DIAGNOSIS, "- What tests will I need?", "diagnosis", id="question"),
-    tall(DIAGNOSIS, "- Very bad pain in your belly", "diagnosis", id="warning-sign"),
+    tall(DIAGNOSIS, "ask: What tests will I need?", "diagnosis", id="question"),
+    tall(CLINIC, "- Very bad pain in your belly", "diagnosis", id="warning-sign"),
+    tall(TREATMENTS, "- Redness, swelling", "treatments", id="topic-warning-sign"),
+    tall(CLINIC, "emergency: Call 911", "diagnosis", id="clinic-emergency-line"),
+    tall(CLINIC, 'language_help: "Free help', "diagnosis", id="clinic-language-help"),
     tall(DIAGNOSIS, "label: My nurse", "diagnosis", id="blank-label"),
     tall(DIAGNOSIS, "label: Biopsy", "diagnosis", id="checklist-label"),
     tall(STAGING, "label: Stage 1", "staging-and-grading", id="choice-option-label"),
@@ -333,7 +367,7 @@ def test_block_taller_than_a_page_builds_or_is_refused_with_a_location(content, 
         assert_nothing_ran(tmp_path)
         return
     assert_built(result, out, tmp_path)
-    pdf = out / "en" / "letter" / "large-print" / f"{topic}.pdf"
+    pdf = out / output("en", "letter", "large-print", topic)
     pages = [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(pdf).pages]
     text = " ".join(pages)
     missing = [n for n in range(1, SENTENCES + 1) if f"s{n:04d}" not in text]
@@ -357,7 +391,7 @@ def test_a_long_but_plausible_title_stays_on_the_page(content, tmp_path):
                      cwd=tmp_path)
 
     assert_built(result, out, tmp_path)
-    assert text_off_the_page(out / "en" / "letter" / "standard" / "diagnosis.pdf") == []
+    assert text_off_the_page(out / output("en", "letter", "standard", "diagnosis")) == []
 
 
 def test_text_over_the_length_cap_is_refused_fast_with_a_location(content, tmp_path):
@@ -511,7 +545,7 @@ def test_manifest_that_cannot_be_replaced_exits_3_with_every_pdf_whole(tmp_path)
     assert re.search(r"^make_pdfs\.py: build failed: .*manifest\.json", result.stderr, re.M), \
         result.stderr
     assert leftovers(out) == []
-    assert check_pdfs_under(out) == 2  # written whole before the manifest failed
+    assert check_pdfs_under(out) == 1  # written whole before the manifest failed
     assert_nothing_ran(tmp_path)
 
 

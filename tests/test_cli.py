@@ -1,8 +1,10 @@
 """The command line as scripts and CI use it (DESIGN.md part 2).
 
 Exit codes (0 built, 1 content errors, 2 usage errors, 3 I/O failure), `--check` writing nothing,
-`--strict`, the narrowing options and the exact output paths they produce, and the manifest:
-exactly the files the run wrote, sorted by path, with path/topic/lang/paper/edition/pages/sha256
+`--strict`, `--clinic` for another site, the narrowing options and the exact output paths they
+produce (`<set>/<lang>/<paper>/<edition>/<topic>.pdf`, the packet only from a run that builds
+every topic of its set, and never replaced by a narrowed run), and the manifest: exactly the
+files the run wrote, sorted by path, with path/set/topic/lang/paper/edition/format/pages/sha256
 that match the files themselves, and no timestamps.
 """
 
@@ -17,17 +19,11 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import ROOT, TOPICS, run_cli
+from conftest import HANDOUTS, SET, TOPICS, copy_assets, output, read_content, run_cli, topic_file
+from conftest import languages as languages_in
 
-REQUIRED_KEYS = {"path", "topic", "lang", "paper", "edition", "pages", "sha256"}
-LANG_FOLDER = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+REQUIRED_KEYS = {"path", "set", "topic", "lang", "paper", "edition", "format", "pages", "sha256"}
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}|\bD:\d{8}")
-
-
-def languages_in(src: Path) -> list[str]:
-    """The language folders the tool builds by default: those holding YAML files."""
-    return sorted(d.name for d in src.iterdir()
-                  if d.is_dir() and LANG_FOLDER.fullmatch(d.name) and any(d.glob("*.yaml")))
 
 
 def files_under(out: Path) -> dict[str, bytes]:
@@ -39,9 +35,11 @@ def files_under(out: Path) -> dict[str, bytes]:
 
 
 def expected_paths(langs, papers, editions, topics) -> set[str]:
-    return {f"{lang}/{paper}/{edition}/{name}.pdf"
+    """The PDFs of the shipped set a run writes: the packet only when it builds every topic."""
+    packet = ("packet",) if set(topics) == set(TOPICS) else ()
+    return {output(lang, paper, edition, name)
             for lang in langs for paper in papers for edition in editions
-            for name in (*topics, "packet")}
+            for name in (*topics, *packet)}
 
 
 def read_manifest(out: Path) -> dict:
@@ -63,8 +61,9 @@ def assert_manifest_matches_files(out: Path) -> list[dict]:
     assert len(paths) == len(set(paths)), f"a path is listed twice: {paths}"
     for entry in entries:
         assert REQUIRED_KEYS <= set(entry), f"missing keys in {entry}"
-        assert entry["path"] == (f"{entry['lang']}/{entry['paper']}/{entry['edition']}/"
-                                 f"{entry['topic']}.pdf"), entry
+        assert entry["path"] == output(entry["lang"], entry["paper"], entry["edition"],
+                                       entry["topic"], entry["set"]), entry
+        assert entry["format"] == "pdf", entry
         data = (out / entry["path"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
         assert entry["pages"] == len(pypdf.PdfReader(out / entry["path"]).pages), entry["path"]
@@ -86,10 +85,12 @@ def assert_no_timestamps(value, where="manifest") -> None:
 
 
 def add_question(content: Path, topic: str = "diagnosis", count: int = 1) -> None:
-    """Give a handout more than seven questions: a warning, not an error."""
-    path = content / "en" / f"{topic}.yaml"
+    """Give an English handout more than seven questions: a warning, not an error (the runs
+    that use it build English only, so Spanish lacking the question is no concern)."""
+    path = content / topic_file(topic)
     text = path.read_text(encoding="utf-8")
-    extra = "".join(f"  - Is there anything else I should ask, number {n}?\n"
+    extra = "".join(f"  - name: anything_else_{n}\n"
+                    f"    ask: Is there anything else I should ask, number {n}?\n"
                     for n in range(count))
     path.write_text(text.replace("questions:\n", "questions:\n" + extra, 1), encoding="utf-8")
     assert extra in path.read_text(encoding="utf-8")
@@ -100,9 +101,9 @@ def add_question(content: Path, topic: str = "diagnosis", count: int = 1) -> Non
 def test_full_build_writes_exactly_the_documented_paths(built):
     """The shared build (both editions, letter and a4) exits 0 and writes only what it should."""
     on_disk = set(files_under(built))
-    expected = expected_paths(languages_in(ROOT / "handouts"), ["letter", "a4"],
+    expected = expected_paths(languages_in(HANDOUTS), ["letter", "a4"],
                               ["standard", "large-print"], TOPICS)
-    assert "en/letter/standard/packet.pdf" in expected
+    assert f"{SET}/en/letter/standard/packet.pdf" in expected
     assert on_disk == expected | {"manifest.json"}
     entries = assert_manifest_matches_files(built)
     assert {e["path"] for e in entries} == expected
@@ -111,7 +112,8 @@ def test_full_build_writes_exactly_the_documented_paths(built):
 
 def test_no_arguments_builds_everything_on_the_clinic_paper_into_build(tmp_path):
     """`python make_pdfs.py` alone: handouts/ -> build/, both editions, clinic.yaml's paper."""
-    shutil.copytree(ROOT / "handouts", tmp_path / "handouts")
+    shutil.copytree(HANDOUTS, tmp_path / "handouts")
+    copy_assets(tmp_path)
     clinic = tmp_path / "handouts" / "clinic.yaml"
     text = clinic.read_text(encoding="utf-8")
     assert re.search(r"^paper: letter\s*$", text, re.M), "shipped clinic.yaml should say letter"
@@ -127,7 +129,7 @@ def test_no_arguments_builds_everything_on_the_clinic_paper_into_build(tmp_path)
 
 
 def test_content_error_exits_1_and_writes_nothing(content, tmp_path):
-    path = content / "en" / "follow-up.yaml"
+    path = content / topic_file("follow-up")
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("review_every_months: 12", "review_every_months: often", 1),
                     encoding="utf-8")
@@ -144,12 +146,14 @@ def test_content_error_exits_1_and_writes_nothing(content, tmp_path):
 
 @pytest.mark.parametrize("args, phrase", [
     (["--topic", "nope"], "nope"),
+    (["--topic", "diagnosys"], "did you mean 'diagnosis'"),
+    (["--set", "nope"], SET),
     (["--lang", "xx"], "xx"),
     (["--edition", "huge-print"], "huge-print"),
     (["--paper", "b5"], "b5"),
     (["--no-such-option"], "no-such-option"),
     (["--src", "{tmp}/missing"], "missing"),
-], ids=["topic", "lang", "edition", "paper", "option", "src"])
+], ids=["topic", "topic-typo", "set", "lang", "edition", "paper", "option", "src"])
 def test_usage_errors_exit_2_and_write_nothing(args, phrase, tmp_path):
     out = tmp_path / "out"
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
@@ -179,14 +183,14 @@ def test_out_under_a_regular_file_exits_3(tmp_path):
 def test_target_occupied_by_a_folder_exits_3_and_leaves_no_temporary_file(tmp_path):
     """An I/O failure in the middle of writing: exit 3, and no temporary file is left behind."""
     out = tmp_path / "out"
-    (out / "en" / "letter" / "standard" / "packet.pdf").mkdir(parents=True)
+    (out / output("en", "letter", "standard", "follow-up")).mkdir(parents=True)
 
     result = run_cli("--out", out, "--edition", "standard", "--paper", "letter",
-                     "--topic", "diagnosis", "--lang", "en")
+                     "--topic", "diagnosis", "--topic", "follow-up", "--lang", "en")
 
     assert result.returncode == 3, (result.returncode, result.stderr)
     assert_no_traceback(result)
-    assert "packet.pdf" in result.stderr
+    assert "follow-up.pdf" in result.stderr
     leftovers = [p for p in out.rglob("*") if p.name.startswith(".partial-")
                  or p.name.endswith(".tmp")]
     assert leftovers == []
@@ -219,7 +223,7 @@ def test_check_leaves_an_existing_build_untouched(tmp_path, content):
 
 
 def test_check_reports_content_errors_with_exit_1(content, tmp_path):
-    path = content / "en" / "treatments.yaml"
+    path = content / topic_file("treatments")
     path.write_text(path.read_text(encoding="utf-8").replace(
         'last_reviewed: "2026-11-01"', "last_reviewed: 2026-13-45", 1), encoding="utf-8")
 
@@ -239,7 +243,7 @@ def test_warnings_build_without_strict(content, tmp_path):
                      "--topic", "diagnosis", "--lang", "en")
 
     assert result.returncode == 0, result.stderr
-    path = content / "en" / "diagnosis.yaml"
+    path = content / topic_file("diagnosis")
     assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: warning: .*questions", result.stderr,
                      re.M), result.stderr
     assert set(files_under(out)) == expected_paths(["en"], ["letter"], ["standard"],
@@ -303,8 +307,8 @@ def test_repeating_edition_or_paper_does_not_repeat_the_work(tmp_path):
 
     assert result.returncode == 0, result.stderr
     paths = [e["path"] for e in read_manifest(out)["files"]]
-    assert paths == ["en/a4/standard/diagnosis.pdf", "en/a4/standard/packet.pdf"], paths
-    assert "wrote 2 PDF(s)" in result.stdout, result.stdout
+    assert paths == [output("en", "a4", "standard", "diagnosis")], paths
+    assert "wrote 1 PDF(s)" in result.stdout, result.stdout
 
 
 def test_repeating_lang_builds_that_language_once(tmp_path):
@@ -315,24 +319,24 @@ def test_repeating_lang_builds_that_language_once(tmp_path):
 
     assert result.returncode == 0, result.stderr
     paths = [e["path"] for e in read_manifest(out)["files"]]
-    assert paths == ["en/a4/standard/diagnosis.pdf", "en/a4/standard/packet.pdf"], paths
+    assert paths == [output("en", "a4", "standard", "diagnosis")], paths
 
 
-def test_packet_holds_the_selected_topics_in_design_order(tmp_path):
-    """Asked for treatments then diagnosis, the packet still runs diagnosis, then treatments."""
+def test_packet_holds_every_topic_in_the_sets_order(tmp_path):
+    """Asked for the topics in another order, the packet still runs in set.yaml's order."""
     out = tmp_path / "out"
-    result = run_cli("--out", out, "--topic", "treatments", "--topic", "diagnosis",
-                     "--edition", "standard", "--paper", "letter", "--lang", "en")
+    asked = [arg for topic in reversed(TOPICS) for arg in ("--topic", topic)]
+    result = run_cli("--out", out, *asked, "--edition", "standard", "--paper", "letter",
+                     "--lang", "en")
     assert result.returncode == 0, result.stderr
-    folder = out / "en" / "letter" / "standard"
-    titles = [pypdf.PdfReader(folder / f"{t}.pdf").metadata.title
-              for t in ("diagnosis", "treatments")]
+    titles = [pypdf.PdfReader(out / output("en", "letter", "standard", t)).metadata.title
+              for t in TOPICS]
     assert all(titles), titles
-    packet = pypdf.PdfReader(folder / "packet.pdf")
+    packet = pypdf.PdfReader(out / output("en", "letter", "standard", "packet"))
     assert [item.title for item in packet.outline] == titles
     # Each handout starts on an odd page, so the packet has at least the handouts' pages.
-    pages = sum(len(pypdf.PdfReader(folder / f"{t}.pdf").pages)
-                for t in ("diagnosis", "treatments"))
+    pages = sum(len(pypdf.PdfReader(out / output("en", "letter", "standard", t)).pages)
+                for t in TOPICS)
     assert len(packet.pages) >= pages
 
 
@@ -344,15 +348,18 @@ def test_manifest_lists_only_what_this_run_wrote(tmp_path):
     first = {e["path"] for e in read_manifest(out)["files"]}
     assert first == expected_paths(["en"], ["letter"], ["standard"], TOPICS)
 
+    packet = out / output("en", "letter", "standard", "packet")
+    before = packet.read_bytes()
+
     result = run_cli("--out", out, "--edition", "standard", "--topic", "follow-up", "--lang", "en")
 
     assert result.returncode == 0, result.stderr
     entries = assert_manifest_matches_files(out)
-    assert [e["path"] for e in entries] == ["en/letter/standard/follow-up.pdf",
-                                            "en/letter/standard/packet.pdf"]
-    assert {e["topic"] for e in entries} == {"follow-up", "packet"}
-    # The earlier files are still there, just not listed.
+    assert [e["path"] for e in entries] == [output("en", "letter", "standard", "follow-up")]
+    assert {e["topic"] for e in entries} == {"follow-up"}
+    # The earlier files are still there, just not listed; a narrowed run leaves the packet be.
     assert set(files_under(out)) == first | {"manifest.json"}
+    assert packet.read_bytes() == before
 
 
 def test_manifest_entries_describe_their_files(tmp_path):
@@ -364,11 +371,35 @@ def test_manifest_entries_describe_their_files(tmp_path):
     entries = assert_manifest_matches_files(out)
 
     by_topic = {e["topic"]: e for e in entries}
-    assert set(by_topic) == {"staging-and-grading", "packet"}
+    assert set(by_topic) == {"staging-and-grading"}
     for entry in entries:
-        assert (entry["lang"], entry["paper"], entry["edition"]) == ("en", "a4", "large-print")
+        assert (entry["set"], entry["lang"], entry["paper"], entry["edition"],
+                entry["format"]) == (SET, "en", "a4", "large-print", "pdf")
         assert isinstance(entry["pages"], int) and entry["pages"] >= 1
         assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
     assert_no_timestamps(read_manifest(out))
     raw = (out / "manifest.json").read_text(encoding="utf-8")
     assert str(tmp_path) not in raw, "the manifest should hold paths relative to --out"
+
+
+def test_clinic_option_builds_the_same_content_for_another_site(tmp_path):
+    """`--clinic FILE`: another site's name prints in the banner and wherever content says
+    {clinic} (the sources), and the content folder's own clinic is nowhere."""
+    shipped = (HANDOUTS / "clinic.yaml").read_text(encoding="utf-8")
+    own_name = re.search(r"(?m)^name: (.+)$", shipped)[1]
+    other = tmp_path / "other-site.yaml"
+    other.write_text(shipped.replace(own_name, "Oak Hill Clinic"), encoding="utf-8")
+    out = tmp_path / "out"
+
+    result = run_cli("--src", HANDOUTS, "--clinic", other, "--out", out, "--lang", "en",
+                     "--topic", "diagnosis", "--edition", "standard", "--paper", "letter")
+
+    assert result.returncode == 0, result.stderr
+    reader = pypdf.PdfReader(out / output("en", "letter", "standard", "diagnosis"))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    sources = read_content(topic_file("diagnosis"))["sources"]
+    credited = [s.replace("{clinic}", "Oak Hill Clinic") for s in sources if "{clinic}" in s]
+    assert credited and all(" ".join(s.split()) in text for s in credited)
+    assert text.count("Oak Hill Clinic") >= 2  # the banner and the sources, at least
+    assert own_name not in text
+    assert reader.metadata.author == "Oak Hill Clinic"

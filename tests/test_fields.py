@@ -2,16 +2,18 @@
 
 For every language in handouts/, both editions (standard, large-print) on Letter paper, every
 handout and the packet from the session `built` output: an /AcroForm whose fully qualified field
-names are `<topic>.<field>`, unique, the same in a second build in another process and in the
-manifest; field types (multi-line and single-line text, check boxes, one radio group each for
-stage and grade with the YAML's options as export values); a tooltip on every field equal to
-its question or label; every widget rectangle lying on its printed line, box or circle (as drawn
-by the page's content stream); tab order equal to reading order, and pdfium's Tab key walking
-the fields in that order; blank widgets that print nothing (empty appearances, no borders or
-backgrounds, identical pixels with and without form drawing in pdfium); clicks in pdfium
-choosing one stage at a time and ticking boxes; embedded form fonts; and document metadata
-(title, author, subject, /Lang, DisplayDocTitle). Expectations come from DESIGN.md, issue 3
-and the YAML, never from the code.
+names are `<topic>.<field>` (a question's field named by its `name` in the YAML) or
+`packet.patient_name` and `packet.date_given` (one field with a widget in each handout of a
+packet), unique, the same in a second build in another process and in the manifest; field
+types (multi-line and single-line text, check boxes, one radio group each for stage and grade
+with the YAML's options as export values); a tooltip on every field equal to its question or
+label; every widget rectangle lying on its printed line, box or circle (as drawn by the page's
+content stream); tab order equal to reading order, and pdfium's Tab key walking the fields in
+that order; blank widgets that print nothing (empty appearances, no borders or backgrounds,
+identical pixels with and without form drawing in pdfium); clicks in pdfium choosing one stage
+at a time and ticking boxes; embedded form fonts; and document metadata (title, author,
+subject, /Lang, DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never
+from the code.
 """
 
 from __future__ import annotations
@@ -28,23 +30,27 @@ import pypdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 import pytest
-import yaml
 from pypdf.generic import BooleanObject, ContentStream, StreamObject
 
-try:  # tests/ as a plain folder on sys.path, or as a package
-    from conftest import built_pdf, full_name, run_cli
-    from pdf_measure import PageDrawing, measure_page
-except ImportError:  # pragma: no cover
-    from tests.conftest import built_pdf, full_name, run_cli
-    from tests.pdf_measure import PageDrawing, measure_page
+from conftest import (
+    HANDOUTS,
+    SET,
+    TOPICS,
+    built_pdf,
+    full_name,
+    languages,
+    output,
+    read_content,
+    run_cli,
+    topic_file,
+)
+from pdf_measure import PageDrawing, measure_page
 
-HANDOUTS = Path(__file__).resolve().parent.parent / "handouts"
-TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
 FILES = (*TOPICS, "packet")
 EDITIONS = ("standard", "large-print")
 PAPER = "letter"
-LANGS = tuple(sorted(d.name for d in HANDOUTS.iterdir()
-                     if d.is_dir() and (d / "phrases.yaml").is_file()))
+LANGS = tuple(languages())
+PACKET_FIELDS = ("patient_name", "date_given")  # DESIGN.md: packet.<name>, one for the packet
 
 # Field flags (ISO 32000-1, tables 226, 228, 229), counted from bit 1.
 MULTILINE = 1 << 12    # bit 13
@@ -65,12 +71,17 @@ def plain(text: str) -> str:
 
 @cache
 def load_yaml(lang: str, name: str) -> dict:
-    return yaml.safe_load((HANDOUTS / lang / f"{name}.yaml").read_text(encoding="utf-8"))
+    """phrases, glossary, set (the set's title) or a topic, in one language."""
+    rel = {"phrases": f"{lang}/phrases.yaml", "glossary": f"{lang}/glossary.yaml",
+           "set": f"{SET}/{lang}/set.yaml"}.get(name)
+    return read_content(rel or topic_file(name, lang))
 
 
 @cache
-def clinic_name() -> str:
-    return plain(yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8"))["name"])
+def clinic_name(lang: str) -> str:
+    """The clinic's name as printed in a language (translated where the clinic file says)."""
+    clinic = read_content("clinic.yaml")
+    return plain(clinic["languages"][lang].get("name") or clinic["name"])
 
 
 def blocks(lang: str, topic: str):
@@ -86,13 +97,14 @@ def blocks(lang: str, topic: str):
 def expected_fields(lang: str, topic: str) -> dict[str, tuple[str, str, bool, tuple]]:
     """Short field name -> (kind, tooltip text, tooltip must equal it (else contain it), options).
 
-    Log cells are listed under a pattern key `re:<regex>`.
+    Log cells are listed under a pattern key `re:<regex>`. The topic `packet` holds the
+    patient's name and the date given.
     """
     phrases = load_yaml(lang, "phrases")
-    found: dict[str, tuple[str, str, bool, tuple]] = {
-        "patient_name": ("text", plain(phrases["name_label"]), True, ()),
-        "date_given": ("text", plain(phrases["date_given_label"]), True, ()),
-    }
+    if topic == "packet":
+        return {"patient_name": ("text", plain(phrases["name_label"]), True, ()),
+                "date_given": ("text", plain(phrases["date_given_label"]), True, ())}
+    found: dict[str, tuple[str, str, bool, tuple]] = {}
     for kind, body in blocks(lang, topic):
         name = body.get("name")
         if kind == "checklist":
@@ -113,9 +125,9 @@ def expected_fields(lang: str, topic: str) -> dict[str, tuple[str, str, bool, tu
                            tuple(str(option["name"]) for option in body["options"]))
         elif kind == "notes":
             found[name] = ("multiline", plain(body["label"]), True, ())
-    for number, question in enumerate(load_yaml(lang, topic)["questions"], start=1):
-        found[f"q{number}"] = ("multiline", plain(question), True, ())
-        found[f"q{number}_asked"] = ("checkbox", plain(question), False, ())
+    for question in load_yaml(lang, topic)["questions"]:
+        found[question["name"]] = ("multiline", plain(question["ask"]), True, ())
+        found[f"{question['name']}_asked"] = ("checkbox", plain(question["ask"]), False, ())
     # The packet's spare page (so the next handout starts on an odd page) is a notes page.
     found["spare_notes"] = ("multiline", plain(phrases["notes_heading"]), False, ())
     return found
@@ -230,10 +242,13 @@ def test_every_pdf_has_a_form_with_unique_topic_qualified_names(built, lang, edi
         assert found, f"{path}: the form has no fields"
         duplicates = sorted({n for n in found if found.count(n) > 1})
         assert not duplicates, f"{path}: field names used twice: {duplicates}"
-        topics = TOPICS if name == "packet" else (name,)
+        topics = (*(TOPICS if name == "packet" else (name,)), "packet")
         for field_name in found:
             match = re.fullmatch(r"([a-z-]+)\.([a-z0-9_]+)", field_name)
             assert match and match.group(1) in topics, f"{path}: field name {field_name!r}"
+            assert not re.fullmatch(r"q\d+(_asked)?", match.group(2)), (
+                f"{path}: {field_name} is named by position, not by the question's name")
+        assert {f"packet.{short}" for short in PACKET_FIELDS} <= set(found), path
         # pypdf's own reading agrees with the walk: every terminal field, under the same name.
         read = reader(path).get_fields()
         assert set(found) <= set(read), f"{path}: {set(found) - set(read)}"
@@ -256,7 +271,7 @@ def test_names_match_the_manifest_and_a_second_build_in_another_process(built, t
     for lang in LANGS:
         for edition in EDITIONS:
             for name in FILES:
-                entry = manifest[f"{lang}/{PAPER}/{edition}/{name}.pdf"]
+                entry = manifest[output(lang, PAPER, edition, name)]
                 assert entry["fields"] == sorted(names(pdf_path(built, lang, edition, name)))
     lang = "en" if "en" in LANGS else LANGS[0]
     result = run_cli("--src", HANDOUTS, "--out", tmp_path, "--lang", lang, "--paper", PAPER,
@@ -280,7 +295,7 @@ def test_field_types_follow_the_blanks_in_the_yaml(built, lang, edition):
         for field_name, node, widgets in terminal_fields(path):
             topic, short = field_name.split(".", 1)
             expected = expectation(lang, topic, short)
-            assert expected, f"{path}: {field_name} matches no blank in {lang}/{topic}.yaml"
+            assert expected, f"{path}: {field_name} matches no blank in {lang}/{topic}"
             kind, _, _, options = expected
             seen.add((topic, short))
             assert kind_of(node) == kind, f"{path}: {field_name} is {kind_of(node)}, not {kind}"
@@ -298,10 +313,12 @@ def test_field_types_follow_the_blanks_in_the_yaml(built, lang, edition):
             elif kind == "checkbox":
                 assert len(widgets) == 1, field_name
                 assert set(widgets[0]["/AP"]["/N"]) == {"/Yes", "/Off"}, field_name
+            elif topic == "packet":  # one widget in each handout: typed once, shown in all
+                assert len(widgets) == (len(TOPICS) if name == "packet" else 1), field_name
             else:
                 assert len(widgets) == 1, field_name
         # Every blank the YAML asks for is there (logs: at least one cell per column).
-        topics = TOPICS if name == "packet" else (name,)
+        topics = (*(TOPICS if name == "packet" else (name,)), "packet")
         for topic in topics:
             for short, (_kind, _, _, _) in expected_fields(lang, topic).items():
                 if short.startswith("re:") or short == "spare_notes":
@@ -340,9 +357,10 @@ def test_every_field_has_a_tooltip_with_its_question_or_label(built, lang, editi
                 assert tooltip == text, f"{path}: {field_name} tooltip {tooltip!r} != {text!r}"
             else:
                 assert text in tooltip, f"{path}: {field_name} tooltip {tooltip!r} lacks {text!r}"
-            if re.fullmatch(r"q\d+", short):
-                question = load_yaml(lang, topic)["questions"][int(short[1:]) - 1]
-                assert tooltip == plain(question)
+            questions = {} if topic == "packet" else {
+                q["name"]: q["ask"] for q in load_yaml(lang, topic)["questions"]}
+            if short in questions:  # the answer's field says its own question
+                assert tooltip == plain(questions[short])
 
 
 # ---- widgets on their ink ----------------------------------------------------------------------
@@ -353,6 +371,13 @@ def _close(a, b, tolerance):
 
 def _horizontal(page: PageDrawing):
     return [(min(s.x1, s.x2), max(s.x1, s.x2), s.y1) for s in page.segments if s.horizontal]
+
+
+@cache
+def answer_fields(lang: str) -> frozenset[str]:
+    """The full names of every question's answer field, from the YAML."""
+    return frozenset(f"{topic}.{q['name']}" for topic in TOPICS
+                     for q in load_yaml(lang, topic)["questions"])
 
 
 @pytest.mark.parametrize("lang, edition", CASES)
@@ -391,7 +416,7 @@ def test_every_widget_lies_on_its_printed_ink(built, lang, edition):
                     if abs(lowest - y1) > 2:
                         problems.append(f"{where}: lowest line at {lowest:.1f}, field bottom "
                                         f"{y1:.1f}")
-                    if re.fullmatch(r".*\.q\d+", full_name(widget)) and len(inside) < 3:
+                    if full_name(widget) in answer_fields(lang) and len(inside) < 3:
                         problems.append(f"{where}: {len(inside)} answer lines, not 3 or more")
                 elif kind == "text":
                     if not any(abs(y - y1) <= 1.5 and a <= x1 + 1 and b >= x2 - 1
@@ -639,16 +664,14 @@ def test_every_form_font_is_embedded(built, lang, edition):
 
 @pytest.mark.parametrize("lang, edition", CASES)
 def test_document_metadata(built, lang, edition):
-    phrases = load_yaml(lang, "phrases")
     for name in FILES:
         path = pdf_path(built, lang, edition, name)
         info = reader(path).metadata
         assert info is not None, f"{path}: no document information"
         title = plain(info.title or "")
-        expected = plain(phrases["packet_title"] if name == "packet"
-                         else load_yaml(lang, name)["title"])
+        expected = plain(load_yaml(lang, "set" if name == "packet" else name)["title"])
         assert title == expected, f"{path}: /Title {title!r}"
-        assert plain(info.author or "") == clinic_name(), f"{path}: /Author {info.author!r}"
+        assert plain(info.author or "") == clinic_name(lang), f"{path}: /Author {info.author!r}"
         assert plain(info.subject or ""), f"{path}: no /Subject"
         root = reader(path).trailer["/Root"]
         assert str(root.get("/Lang", "")).split("-")[0].lower() == lang, f"{path}: /Lang"

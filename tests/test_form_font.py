@@ -237,7 +237,10 @@ def test_pdfium_draws_typed_text_with_the_embedded_form_font(built):
     name = da_name(packet(built))
     for annotation in saved.pages[0]["/Annots"]:
         widget = annotation.get_object()
-        if widget.get("/V") != typed:
+        # the value is the field's: the widget's own, or its parent's when the field has a
+        # widget in each handout (the patient's name)
+        field = widget["/Parent"].get_object() if "/V" not in widget else widget
+        if field.get("/V") != typed:
             continue
         appearance = widget["/AP"]["/N"].get_object()
         fonts = appearance["/Resources"]["/Font"]

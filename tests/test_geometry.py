@@ -17,17 +17,9 @@ from pathlib import Path
 
 import pypdf
 import pytest
-import yaml
 
-try:  # tests/ as a plain folder on sys.path, or as a package
-    from conftest import built_pdf
-    from pdf_measure import MM, PageDrawing, contrast, measure_page
-except ImportError:  # pragma: no cover
-    from tests.conftest import built_pdf
-    from tests.pdf_measure import MM, PageDrawing, contrast, measure_page
-
-HANDOUTS = Path(__file__).resolve().parent.parent / "handouts"
-TOPICS = ("diagnosis", "staging-and-grading", "treatments", "follow-up")
+from conftest import TOPICS, built_pdf, read_content, topic_file
+from pdf_measure import MM, PageDrawing, contrast, measure_page
 
 EDITIONS = ("standard", "large-print")
 # DESIGN.md, "Standards (measured from the PDF, not hoped for)"
@@ -72,7 +64,7 @@ def drawings(built, edition, topic, paper="letter") -> tuple[PageDrawing, ...]:
 
 @cache
 def handout_yaml(topic: str) -> dict:
-    return yaml.safe_load((HANDOUTS / "en" / f"{topic}.yaml").read_text(encoding="utf-8"))
+    return read_content(topic_file(topic))
 
 
 def blocks_of(topic: str, kind: str) -> list:
@@ -402,7 +394,7 @@ def test_no_italic_fonts(built, edition, topic):
 @cache
 def _acronyms() -> frozenset[str]:
     """All-capital words of the glossary's terms and their other forms (CT, MRI, NET, ...)."""
-    glossary = yaml.safe_load((HANDOUTS / "en" / "glossary.yaml").read_text(encoding="utf-8"))
+    glossary = read_content("en/glossary.yaml")
     words = set()
     for term in glossary["terms"]:
         for form in (term["term"], *term.get("also", [])):

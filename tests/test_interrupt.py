@@ -28,7 +28,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, SET, output, run_cli, topic_file
 
 NARROW = ("--lang", "en", "--edition", "standard", "--paper", "letter", "--topic", "diagnosis",
           "--topic", "follow-up")
@@ -46,7 +46,7 @@ def temporaries(out: Path) -> list[Path]:
 
 
 def change_main_message(content: Path, topic: str, words: str) -> None:
-    path = content / "en" / f"{topic}.yaml"
+    path = content / topic_file(topic)
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     index = next(i for i, ln in enumerate(lines) if ln.startswith("main_message:"))
     lines[index] = f"main_message: {words}\n"
@@ -88,7 +88,7 @@ def wait_for_writes(process: subprocess.Popen, out: Path, timeout: float = 30) -
     A change is a new entry (such as a temporary file) or an existing file whose size, time or
     inode changes, so a run that wrote straight into its targets would be caught half way too.
     """
-    folder = out / "en" / "letter" / "standard"
+    folder = out / SET / "en" / "letter" / "standard"
 
     def snapshot():
         with os.scandir(folder) as entries:
@@ -112,7 +112,7 @@ def earlier(content, tmp_path):
     result = run_cli("--src", content, "--out", out, *NARROW)
     assert result.returncode == 0, result.stderr
     before = files_under(out)
-    assert sum(name.endswith(".pdf") for name in before) == 3
+    assert sum(name.endswith(".pdf") for name in before) == 2  # narrowed: no packet
     change_main_message(content, "diagnosis", "Every test helps your care team plan your care.")
     change_main_message(content, "follow-up", "Keep going to every visit after treatment.")
     return content, out, before
@@ -122,7 +122,7 @@ def earlier(content, tmp_path):
 
 def test_content_error_leaves_an_earlier_build_byte_for_byte(earlier):
     content, out, before = earlier
-    path = content / "en" / "treatments.yaml"
+    path = content / topic_file("treatments")
     path.write_text(path.read_text(encoding="utf-8").replace(
         "review_every_months: 12", "review_every_months: soon", 1), encoding="utf-8")
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
@@ -142,8 +142,8 @@ def test_the_changed_content_does_change_the_files(earlier):
     assert result.returncode == 0, result.stderr
     after = files_under(out)
     changed = sorted(name for name in before if after[name] != before[name])
-    assert changed == ["en/letter/standard/diagnosis.pdf", "en/letter/standard/follow-up.pdf",
-                       "en/letter/standard/packet.pdf", "manifest.json"]
+    assert changed == ["manifest.json", output("en", "letter", "standard", "diagnosis"),
+                       output("en", "letter", "standard", "follow-up")]
 
 
 # ---- (b) killed mid-write -----------------------------------------------------------------------
@@ -214,7 +214,7 @@ def test_next_run_removes_temporaries_a_killed_run_left(earlier):
     """SIGKILL between write and rename leaves `.partial-<name>.<pid>.tmp`; the next run
     removes it."""
     content, out, _ = earlier
-    folder = out / "en" / "letter" / "standard"
+    folder = out / SET / "en" / "letter" / "standard"
     left = [folder / f"{TEMP_PREFIX}diagnosis.pdf.999999.tmp",
             out / f"{TEMP_PREFIX}manifest.json.1.tmp"]
     for path in left:
@@ -253,6 +253,6 @@ def test_two_builds_into_one_folder_at_once(content, tmp_path):
         assert temporaries(out) == []
         assert_manifest_matches(out)
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        assert len(manifest["files"]) == 3
+        assert len(manifest["files"]) == 2  # the two topics; a narrowed run has no packet
         assert {e["path"] for e in manifest["files"]} == {
             p for p in files_under(out) if p.endswith(".pdf")}

@@ -29,7 +29,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, output, run_cli, topic_file
 
 REFERENCE_DIR = ROOT / "tests" / "reference"
 OUTPUT_DIR = ROOT / "tests" / "output"
@@ -42,13 +42,20 @@ UPDATE = os.environ.get("UPDATE_REFERENCES") == "1"
 
 # name -> (PDF below the build folder, 0-based page index)
 PAGES = {
-    "diagnosis-letter-standard-p1": ("en/letter/standard/diagnosis.pdf", 0),
-    "staging-and-grading-letter-standard-p1": ("en/letter/standard/staging-and-grading.pdf", 0),
-    "treatments-letter-standard-p1": ("en/letter/standard/treatments.pdf", 0),
-    "follow-up-letter-standard-p1": ("en/letter/standard/follow-up.pdf", 0),
+    "diagnosis-letter-standard-p1": (output("en", "letter", "standard", "diagnosis"), 0),
+    "staging-and-grading-letter-standard-p1":
+        (output("en", "letter", "standard", "staging-and-grading"), 0),
+    "treatments-letter-standard-p1": (output("en", "letter", "standard", "treatments"), 0),
+    "follow-up-letter-standard-p1": (output("en", "letter", "standard", "follow-up"), 0),
     "staging-and-grading-letter-large-print-p1":
-        ("en/letter/large-print/staging-and-grading.pdf", 0),
+        (output("en", "letter", "large-print", "staging-and-grading"), 0),
 }
+# Page 1 of the standard edition must show the warning box (DESIGN.md); it does not yet, so its
+# references are left as they were rather than regenerated from a wrong page.
+WRONG_PAGE_ONE = pytest.mark.xfail(strict=True, reason=(
+    "layouts bug: the warning box does not fit page 1 of the standard edition after the key "
+    "points and moves to page 2, leaving page 1 a third empty; regenerate these references "
+    "(UPDATE_REFERENCES=1) once page 1 shows it, and remove this mark"))
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,9 @@ def pages_build(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=WRONG_PAGE_ONE if "-standard-p1" in name else ())
+    for name in sorted(PAGES)])
 def test_page_matches_reference(name, pages_build):
     pdf, index = PAGES[name]
     actual = render_page(pages_build / pdf, index)
@@ -147,9 +156,10 @@ def test_page_matches_reference(name, pages_build):
     check_against_reference(name, actual)
 
 
-def test_one_changed_word_fails_the_comparison(content, tmp_path):
-    """The limits are tight enough to notice one word of the main message changing."""
-    path = content / "en" / "diagnosis.yaml"
+def test_one_changed_word_fails_the_comparison(content, tmp_path, pages_build):
+    """The limits are tight enough to notice one word of the main message changing (compared
+    with the same page of the shipped content, built now)."""
+    path = content / topic_file("diagnosis")
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     index = next(i for i, ln in enumerate(lines) if ln.startswith("main_message:"))
     words = lines[index].split(" ")
@@ -160,12 +170,12 @@ def test_one_changed_word_fails_the_comparison(content, tmp_path):
     result = run_cli("--src", content, "--out", out, "--lang", "en", "--paper", "letter",
                      "--edition", "standard", "--topic", "diagnosis")
     assert result.returncode == 0, result.stderr
-    reference_path = REFERENCE_DIR / "diagnosis-letter-standard-p1.png"
-    assert reference_path.exists(), f"missing {reference_path.relative_to(ROOT)}"
+    pdf, index = PAGES["diagnosis-letter-standard-p1"]
+    unchanged = render_page(pages_build / pdf, index)
+    assert compare(unchanged, render_page(pages_build / pdf, index)).matches
 
-    actual = render_page(out / "en/letter/standard/diagnosis.pdf", 0)
-    with Image.open(reference_path) as stored:
-        comparison = compare(actual, stored.convert("L"))
+    actual = render_page(out / pdf, index)
+    comparison = compare(actual, unchanged)
 
     assert not comparison.matches, f"a changed word went unnoticed: {comparison}"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import HANDOUTS, TOPICS, problems, run_cli
+from conftest import HANDOUTS, SET, TOPICS, languages, load_content, problems, run_cli, topic_file
 
 GRADE_GOAL = 6.0  # the issue: "a handout reads at about 6th grade"
 SPANISH_EASE_GOAL = 80.0  # Fernández Huerta 80-90 reads as "fácil", about sixth grade
@@ -35,9 +35,12 @@ def at(found: list[dict], path: Path, line: int) -> list[dict]:
 
 
 def safe_today() -> str:
-    """A date on which no shipped handout is due for review, so only reading level can fail."""
+    """A date on which no shipped handout (nor the clinic's warning signs) is due for review,
+    so only reading level can fail."""
     dates = [yaml.safe_load(path.read_text(encoding="utf-8"))["last_reviewed"]
-             for path in HANDOUTS.glob("*/*.yaml") if path.stem in TOPICS]
+             for path in (HANDOUTS / SET).glob("*/*.yaml") if path.stem in TOPICS]
+    clinic = yaml.safe_load((HANDOUTS / "clinic.yaml").read_text(encoding="utf-8"))
+    dates += [local["warning_signs"]["last_reviewed"] for local in clinic["languages"].values()]
     return min(datetime.date.fromisoformat(str(d)) for d in dates).isoformat()
 
 
@@ -66,19 +69,15 @@ def check(content: Path, tmp_path: Path, *extra):
 
 
 def english_masker():
-    from layouts.build import load
-    from layouts.content.errors import Problems
     from layouts.readability import _masker
 
-    content = load(HANDOUTS, ("en",), Problems())
-    return _masker(content.languages["en"].glossary)
+    return _masker(load_content(langs=("en",)).languages["en"].glossary)
 
 
 # ---- the shipped content ---------------------------------------------------------------------
 
 def test_the_shipped_content_passes_check_strict_in_every_language(tmp_path):
-    languages = sorted(d.name for d in HANDOUTS.iterdir() if d.is_dir() and any(d.glob("*.yaml")))
-    assert {"en", "es"} <= set(languages)
+    assert {"en", "es"} <= set(languages())
     result = run_cli("--check", "--strict", "--today", safe_today(), "--out", tmp_path / "unused")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -93,7 +92,7 @@ HARD = "The pancreas sits deep in your belly, behind the stomach. Ask about its 
 
 
 def test_an_undefined_difficult_word_is_a_warning_at_its_paragraph(content, tmp_path):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     line = replace_in(diagnosis, PLAIN, HARD)
     result = check(content, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -108,7 +107,7 @@ def test_an_undefined_difficult_word_is_a_warning_at_its_paragraph(content, tmp_
 
 
 def test_strict_makes_the_difficult_word_an_error_and_writes_nothing(content, tmp_path):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     line = replace_in(diagnosis, PLAIN, HARD)
     out = tmp_path / "out"
     result = run_cli("--src", content, "--out", out, "--lang", "en", "--topic", "diagnosis",
@@ -122,7 +121,7 @@ def test_strict_makes_the_difficult_word_an_error_and_writes_nothing(content, tm
 
 
 def test_a_word_in_allowed_words_is_no_longer_flagged(content, tmp_path):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     replace_in(diagnosis, PLAIN, HARD.replace("its pharmacokinetics", "idiosyncratic "
                                               "pharmacokinetics"))
     (content / "en" / "allowed-words.txt").write_text(
@@ -153,7 +152,7 @@ LONG_WINDED = ("Comprehensive multidisciplinary evaluation necessitates consider
 
 
 def test_a_long_winded_section_is_flagged_at_its_heading_with_its_grade(content, tmp_path):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     heading = add_section(diagnosis, "What the experts say", [f"- paragraph: {LONG_WINDED}"])
     result = check(content, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -184,7 +183,7 @@ ES_LONG_WINDED = ("La evaluación multidisciplinaria exhaustiva necesita la cons
 
 
 def test_a_long_winded_spanish_section_is_flagged_with_its_reading_ease(content, tmp_path):
-    diagnosis = content / "es" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis", "es")
     heading = add_section(diagnosis, "Lo que dicen los expertos",
                           [f"- paragraph: {ES_LONG_WINDED}"])
     result = run_cli("--src", content, "--out", tmp_path / "unused", "--lang", "es",
@@ -198,7 +197,7 @@ def test_a_long_winded_spanish_section_is_flagged_with_its_reading_ease(content,
 
 
 def test_a_sentence_over_twenty_words_is_flagged_at_its_line_with_its_length(content, tmp_path):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     long = ("You and your family can ask the nurse or the doctor about any of the tests at any "
             "time of the day or night.")
     words = len(long.split())
@@ -212,7 +211,7 @@ def test_a_sentence_over_twenty_words_is_flagged_at_its_line_with_its_length(con
 
 
 def test_a_sentence_of_exactly_twenty_words_is_not_flagged(content, tmp_path):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     twenty = ("You and your family can ask the nurse or the doctor about any of the tests at any "
               "time today.")
     assert len(twenty.split()) == 20
@@ -224,7 +223,7 @@ def test_a_sentence_of_exactly_twenty_words_is_not_flagged(content, tmp_path):
 
 @pytest.mark.parametrize("items, flagged", [(8, True), (7, False)])
 def test_a_list_of_eight_items_is_flagged_at_the_list(content, tmp_path, items, flagged):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     foods = ["Eat small meals.", "Drink water.", "Rest when you can.", "Walk a bit each day.",
              "Sleep well.", "Call a friend.", "Keep your notes.", "Bring this handout."][:items]
     heading = add_section(diagnosis, "Things that help",
@@ -262,7 +261,7 @@ def test_glossary_terms_are_masked_when_measuring():
 
 
 def test_a_section_plain_but_for_glossary_terms_is_not_flagged(content, tmp_path):
-    diagnosis = content / "en" / "diagnosis.yaml"
+    diagnosis = content / topic_file("diagnosis")
     heading = add_section(diagnosis, "Ways to treat it", [f"- paragraph: {TERMS}"])
     result = check(content, tmp_path, "--strict")
     assert result.returncode == 0, result.stderr

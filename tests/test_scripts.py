@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from conftest import run_cli
+from conftest import output, run_cli, topic_file
 
 SAMPLES = {
     "vietnamese": "Bệnh nhân cần nghỉ ngơi và uống đủ nước mỗi ngày.",
@@ -21,7 +21,7 @@ SAMPLES = {
 
 def set_main_message(content, text: str) -> int:
     """Replace the diagnosis handout's main message; return its line number."""
-    path = content / "en" / "diagnosis.yaml"
+    path = content / topic_file("diagnosis")
     lines = path.read_text(encoding="utf-8").splitlines()
     number = next(i for i, line in enumerate(lines) if line.startswith("main_message:"))
     lines[number] = f'main_message: "{text}"'
@@ -41,7 +41,7 @@ def test_other_scripts_print_and_come_back_out_of_the_pdf(content, tmp_path, scr
     result = run_cli("--src", content, "--out", tmp_path / "out", "--lang", "en",
                      "--topic", "diagnosis", "--edition", "standard")
     assert result.returncode == 0, result.stderr
-    pdf = PdfReader(tmp_path / "out/en/letter/standard/diagnosis.pdf")
+    pdf = PdfReader(tmp_path / "out" / output("en", "letter", "standard", "diagnosis"))
     first_page = unicodedata.normalize("NFC", pdf.pages[0].extract_text())
     assert text in " ".join(first_page.split())
     # Atkinson Hyperlegible lacks these letters, so the fallback face carries them.
@@ -55,7 +55,7 @@ def test_text_is_normalised_so_decomposed_accents_print(content, tmp_path):
     result = run_cli("--src", content, "--out", tmp_path / "out", "--lang", "en",
                      "--topic", "diagnosis", "--edition", "standard")
     assert result.returncode == 0, result.stderr
-    pdf = PdfReader(tmp_path / "out/en/letter/standard/diagnosis.pdf")
+    pdf = PdfReader(tmp_path / "out" / output("en", "letter", "standard", "diagnosis"))
     assert SAMPLES["vietnamese"] in " ".join(pdf.pages[0].extract_text().split())
 
 

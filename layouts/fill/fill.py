@@ -6,7 +6,7 @@ filled fields and adds their appearances. Every viewer shows the values because 
 carries its own appearance stream, drawn with the form's own embedded font (formfont.py), the
 one a viewer also uses for what a patient types, so typed and pre-filled text look alike. The
 few characters it lacks come from the whole of DejaVu Sans, embedded only when a value needs
-it. `flatten` also turns the values into plain page ink and removes the form.
+it. `flatten` also turns the values into page ink, tagged, and removes the form (flatten.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ..pdf.blanks import FieldSpot
 from ..pdf.formfont import FORM_FONT, dejavu_face, dejavu_file, form_font, write_type0
 from ..pdf.styles import EDITIONS, FALLBACK, INK_RGB, register_fonts
 from ..pdf.update import Base, Raw, Update, stream_bytes
+from .flatten import Flattener
 
 _MIN_SIZE = 7.0
 
@@ -54,12 +55,8 @@ class BlankPacket:
         self.font_size = EDITIONS[edition].body
         reader = PdfReader(io.BytesIO(pdf))
         self.base = Base(pdf, reader)
-        self.root = reader.trailer.raw_get("/Root")
-        self.root_dict = DictionaryObject(reader.trailer["/Root"])
         acroform = reader.trailer["/Root"]["/AcroForm"]
         self.form_font = acroform["/DR"]["/Font"].raw_get(FORM_FONT)
-        self.pages = [(page.indirect_reference.idnum, DictionaryObject(page))
-                      for page in reader.pages]
         by_name: dict[str, list[FieldSpot]] = {}
         for spot in spots:
             by_name.setdefault(spot.name, []).append(spot)
@@ -77,6 +74,8 @@ class BlankPacket:
                     f.widgets.append(_Widget(widget_ref.idnum,
                                              DictionaryObject(widget_ref.get_object()), spot))
                 self.fields[name] = f
+        self.flattener = Flattener(reader, {w.number for f in self.fields.values()
+                                            for w in f.widgets})
 
     def fill(self, values: dict[str, str | bool], flatten: bool = False) -> bytes:
         update = Update(self.base)
@@ -118,41 +117,8 @@ class BlankPacket:
                     shown.append((widget, appearance.idnum))
         fonts.finish()
         if flatten:
-            self._flatten(update, shown)
+            self.flattener.flatten(update, [(w, w.spot.kind, n) for w, n in shown])
         return update.to_bytes()
-
-    def _flatten(self, update: Update, shown: list[tuple[_Widget, int]]) -> None:
-        """Draw each shown appearance on its page, then remove the widgets and the form."""
-        by_page: dict[int, list[tuple[_Widget, int]]] = {}
-        for widget, number in shown:
-            by_page.setdefault(widget.spot.page, []).append((widget, number))
-        for page_number, (object_number, page) in enumerate(self.pages, start=1):
-            d = DictionaryObject(page)
-            d.pop(NameObject("/Annots"), None)
-            d.pop(NameObject("/Tabs"), None)
-            items = by_page.get(page_number, [])
-            if items:
-                resources = DictionaryObject(page["/Resources"].get_object())
-                xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()))
-                ops = []
-                for index, (widget, number) in enumerate(items):
-                    key = f"/Fill{index}"
-                    xobjects[NameObject(key)] = IndirectObject(number, 0, update)
-                    x1, y1 = widget.spot.rect[:2]
-                    ops.append(f"q 1 0 0 1 {x1:.2f} {y1:.2f} cm {key} Do Q")
-                resources[NameObject("/XObject")] = xobjects
-                d[NameObject("/Resources")] = resources
-                content = update.add(_flate_stream(DictionaryObject(),
-                                                   "\n".join(ops).encode())).idnum
-                existing = page["/Contents"]
-                existing = list(existing) if isinstance(existing, ArrayObject) else [
-                    page.raw_get("/Contents")]
-                d[NameObject("/Contents")] = ArrayObject([*existing,
-                                                          IndirectObject(content, 0, None)])
-            update.replace(object_number, d)
-        root = DictionaryObject(self.root_dict)
-        root.pop(NameObject("/AcroForm"), None)
-        update.replace(self.root.idnum, root)
 
 
 def _appearance_ref(dictionary: DictionaryObject, state: str) -> int:
@@ -282,8 +248,3 @@ def _glyph_hex(text: str, fonts: _Fonts) -> str:
         fonts.glyphs_used[glyph] = char
         out.append(f"{glyph:04X}")
     return "".join(out)
-
-
-def _flate_stream(dictionary: DictionaryObject, content: bytes) -> Raw:
-    dictionary[NameObject("/Filter")] = NameObject("/FlateDecode")
-    return Raw(stream_bytes(dictionary, zlib.compress(content)), stream=True)

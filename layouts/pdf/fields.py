@@ -23,6 +23,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from .archival import clean_streams, declare
 from .blanks import FieldSpot
 from .formfont import FORM_FONT, write_form_font
 from .structure import write_structure
@@ -36,14 +37,17 @@ _MULTILINE, _RADIO, _NO_TOGGLE_OFF, _PRINT = 1 << 12, 1 << 15, 1 << 14, 4
 def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str,
                structure: Element | None = None, title: str = "", lang: str = "") -> bytes:
     """Return pdf with an AcroForm holding one field per spot (radio spots grouped by name),
-    and, when rendering recorded one, its structure tree (see structure.py)."""
+    and, when rendering recorded one, its structure tree (see structure.py) and what PDF/A
+    adds to it (see archival.py)."""
+    pdf = clean_streams(pdf)
     if not spots and structure is None:
         return pdf
     form = _FormWriter(pdf, EDITIONS[edition].body)
     for spot in spots:
         form.add(spot)
-    if structure is not None:
-        write_structure(form.update, structure, form.widgets, title, lang)
+    if structure is not None:  # tagged: PDF/UA-1, and so also PDF/A-2 level a
+        write_structure(form.update, structure, form.widgets, lang)
+        declare(form.update, title, lang)
     return form.finish()
 
 

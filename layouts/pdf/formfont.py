@@ -149,15 +149,17 @@ def font_descriptor(face, name: str, flags: int, file) -> DictionaryObject:
     })
 
 
-def to_unicode(chars: dict[int, str]) -> bytes:
-    """A ToUnicode CMap from two-byte codes to characters: text stays searchable and
-    copyable, and a viewer can look up the code of a character a patient types."""
-    entries = "\n".join(f"<{code:04X}> <{char.encode('utf-16-be').hex().upper()}>"
+def to_unicode(chars: dict[int, str], code_bytes: int = 2) -> bytes:
+    """A ToUnicode CMap from codes (two bytes, or one for a simple font) to characters: text
+    stays searchable and copyable, and a viewer can look up the code of a character a patient
+    types."""
+    digits = 2 * code_bytes
+    entries = "\n".join(f"<{code:0{digits}X}> <{char.encode('utf-16-be').hex().upper()}>"
                         for code, char in sorted(chars.items()))
     return ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
             "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            f"1 begincodespacerange <{0:0{digits}X}> <{'F' * digits}> endcodespacerange\n"
             + "".join(f"{len(block)} beginbfchar\n" + "\n".join(block) + "\nendbfchar\n"
                       for block in _blocks(entries.split("\n")))
             + "endcmap CMapName currentdict /CMap defineresource pop end end").encode()

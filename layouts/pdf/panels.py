@@ -13,7 +13,7 @@ from reportlab.graphics.barcode import qrencoder
 from reportlab.platypus import Flowable, Paragraph
 
 from .styles import INK
-from .tags import Element, artifact, marked, page_box
+from .tags import Element, artifact, label_of, marked, note_link, page_box
 
 RULE_WIDTH = 4
 
@@ -64,7 +64,7 @@ class Panel(Flowable):
         y = self.height - 0.7 * self.padding
         for flowable, (before, height, after) in zip(self.content, self.sizes):
             y -= before + height
-            with marked(canv, getattr(flowable, "tag", None)):
+            with marked(canv, getattr(flowable, "tag", None), label_of(flowable)):
                 flowable.drawOn(canv, RULE_WIDTH + self.padding, y)
             y -= after
 
@@ -121,13 +121,17 @@ def draw_qr(canv, address: str, x: float, y: float, size: float) -> None:
 
 
 class QrBlock(Flowable):
-    """A QR code with the address it leads to printed beside it."""
+    """A QR code with the address it leads to printed beside it. Both are links to the
+    address: the text is a Link element (in the paragraph's element) that holds the two link
+    annotations, over the code and over the text."""
 
     def __init__(self, address: str, text: Paragraph, size: float, gap: float,
                  figure: Element | None):
         super().__init__()
         self.address, self.text, self.size, self.gap, self.figure = (
             address, text, size, gap, figure)
+        paragraph = getattr(text, "tag", None)
+        self.link = paragraph.child("Link") if paragraph is not None else None
 
     def wrap(self, avail_width, avail_height):
         self.width = avail_width
@@ -140,12 +144,18 @@ class QrBlock(Flowable):
         bottom = (self.height - self.size) / 2
         with marked(canv, self.figure):
             draw_qr(canv, self.address, 0, bottom, self.size)
+        qr_box = page_box(canv, 0, bottom, self.size, bottom + self.size)
         if self.figure is not None:
-            self.figure.attributes["BBox"] = page_box(canv, 0, bottom, self.size,
-                                                      bottom + self.size)
+            self.figure.attributes["BBox"] = qr_box
             self.figure.attributes["Page"] = canv.getPageNumber()
-        with marked(canv, getattr(self.text, "tag", None)):
-            self.text.drawOn(canv, self.size + self.gap, (self.height - self.text.height) / 2)
+        x, y = self.size + self.gap, (self.height - self.text.height) / 2
+        with marked(canv, self.link):
+            self.text.drawOn(canv, x, y)
+        text_width = max(self.text.getActualLineWidths0(), default=0)
+        note_link(canv, self.link, page_box(canv, x, y, x + text_width, y + self.text.height),
+                  self.address, self.address)
+        note_link(canv, self.link, qr_box, self.address,
+                  self.figure.alt if self.figure is not None else self.address)
 
 
 class Contents(Flowable):

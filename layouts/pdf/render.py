@@ -29,7 +29,7 @@ from .pages import (
 from .panels import Contents, Figure, Panel, QrBlock
 from .picture import pancreas_drawing
 from .styles import BODY, HEADING_INK, INK_HEX, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
-from .tags import Element
+from .tags import Element, list_item
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
 INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following checklist or table
@@ -203,8 +203,8 @@ class HandoutStory:
 
     def bullets(self, items) -> list:
         items_list = self.parent.child("L")
-        return [tag(Paragraph(to_markup(item), self.s.bullet, bulletText="•"),
-                    items_list.child("LI").child("LBody")) for item in items]
+        return [list_item(Paragraph(to_markup(item), self.s.bullet, bulletText="•"), items_list)
+                for item in items]
 
     def blank(self, flowable):
         """A blank's labels and fields go in an element of their own, made here in reading

@@ -5,7 +5,10 @@ the structure tree points to, or an artifact (page furniture, ruled lines, box b
 ReportLab has no tagging, so this module adds it from outside: stories give flowables a `tag`
 (a structure `Element`); `TaggingFrame` wraps the drawing of each tagged flowable in a
 `BDC ... EMC` marked-content sequence; flowables that draw several things (blanks, panels)
-mark their own parts with `marked()` and `artifact()`. `fields.py` later writes the tree.
+mark their own parts with `marked()` and `artifact()`. A bulleted paragraph made a list item by
+`list_item()` draws its bullet as the item's label (Lbl) and its text as the item's body
+(LBody), so a screen reader announces a list item instead of reading "bullet" before its
+text. A flowable records a link with `note_link()`. `structure.py` later writes the tree.
 """
 
 from __future__ import annotations
@@ -25,6 +28,16 @@ class MarkedContent:
 @dataclass(frozen=True)
 class Widget:
     spot: int     # index into the rendered document's field spots
+
+
+@dataclass(frozen=True)
+class LinkAnnotation:
+    """A link annotation to lay over a box of a page, in a Link element."""
+
+    page: int     # from 1
+    rect: tuple[float, float, float, float]   # in page coordinates
+    uri: str
+    contents: str  # what the link is, for those who cannot see it (PDF/UA-1 7.18.5)
 
 
 @dataclass(eq=False)
@@ -63,6 +76,25 @@ class Tagger:
         element.children.remove(content)
         self.next_mcid[content.page] -= 1
 
+    def separate_label(self, canv, start: int, label: Element) -> None:
+        """Give a bulleted paragraph's bullet to `label`.
+
+        The paragraph was drawn inside the marked content that `canv._code[start]` opens.
+        ReportLab draws the bullet first, as a text object of its own (one `BT ... ET` entry),
+        before the paragraph's text: that entry becomes a sequence of the label, and the body's
+        sequence opens again after it.
+        """
+        code = canv._code
+        bullet = next(i for i in range(start + 1, len(code))
+                      if isinstance(code[i], str) and code[i].startswith("BT"))
+        body = code[start]
+        page = canv.getPageNumber()
+        mcid = self.next_mcid.get(page, 0)
+        self.next_mcid[page] = mcid + 1
+        label.children.append(MarkedContent(page, mcid))
+        code[start] = f"/{_mc_role(label.role)} <</MCID {mcid}>> BDC"
+        code[bullet + 1:bullet + 1] = ["EMC", body]
+
 
 def _mc_role(role: str) -> str:
     # Marked content in a container role takes the role of what it holds.
@@ -73,16 +105,36 @@ def tagger_of(canv) -> Tagger | None:
     return getattr(canv, "tags", None)
 
 
+def list_item(flowable, items: Element):
+    """Tag a paragraph drawn with a bullet as an item of the list `items`: the bullet is the
+    item's label (Lbl), the text its body (LBody)."""
+    items.attributes["ListNumbering"] = "Disc"   # the bullet is a disc: a list without numbers
+    item = items.child("LI")
+    flowable.label = item.child("Lbl")
+    flowable.tag = item.child("LBody")
+    return flowable
+
+
+def label_of(flowable) -> Element | None:
+    """The Lbl element of a list item's paragraph, if this part of it draws the bullet (a
+    paragraph split over two pages draws it in its first part only)."""
+    return getattr(flowable, "label", None) if getattr(flowable, "bulletText", None) else None
+
+
 @contextlib.contextmanager
-def marked(canv, element: Element | None):
-    """Mark what is drawn inside as content of `element` (no-op when not tagging)."""
+def marked(canv, element: Element | None, label: Element | None = None):
+    """Mark what is drawn inside as content of `element` (no-op when not tagging), and a
+    bullet drawn first as content of `label`."""
     tagger = tagger_of(canv)
     if tagger is None or element is None:
         yield
         return
+    start = len(canv._code)
     tagger.begin(canv, element)
     yield
     canv._code.append("EMC")
+    if label is not None:
+        tagger.separate_label(canv, start, label)
 
 
 @contextlib.contextmanager
@@ -105,6 +157,14 @@ def note_widget(canv, element: Element | None, spot_index: int) -> None:
         element.child("Form").children.append(Widget(spot_index))
 
 
+def note_link(canv, element: Element | None, box: tuple[float, float, float, float],
+              uri: str, contents: str) -> None:
+    """A link annotation over `box` (page coordinates, as `page_box` gives) belongs to the
+    Link element `element`."""
+    if tagger_of(canv) is not None and element is not None:
+        element.children.append(LinkAnnotation(canv.getPageNumber(), box, uri, contents))
+
+
 class TaggingFrame(Frame):
     """A frame that marks each tagged flowable's drawing as content of its element."""
 
@@ -121,6 +181,9 @@ class TaggingFrame(Frame):
             tagger.cancel(element, content)
             return added
         canv._code.append("EMC")
+        label = label_of(flowable)
+        if label is not None:
+            tagger.separate_label(canv, start, label)
         if element.role == "Figure":  # a figure's place on the page, for the Layout attribute
             x = self._x1 + self._leftExtraIndent
             element.attributes["BBox"] = (page_box(canv, x, self._y, x + flowable.width,
@@ -134,6 +197,8 @@ class TaggingFrame(Frame):
         if element is not None:
             for piece in pieces:  # the parts of a split paragraph still belong to it
                 piece.tag = element
+                if hasattr(flowable, "label"):
+                    piece.label = flowable.label
         return pieces
 
 

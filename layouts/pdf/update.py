@@ -105,7 +105,9 @@ class Update:
             obj = self.objects[number]
             if isinstance(obj, StreamObject) or getattr(obj, "stream", False):
                 entries[number] = (1, out.tell(), 0)
-                out.write(f"{number} 0 obj\n".encode() + _serialise(obj) + b"\nendobj\n")
+                body = (stream_bytes(DictionaryObject(obj), obj._data)  # as stored: encoded
+                        if isinstance(obj, StreamObject) else _serialise(obj))
+                out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
             else:
                 packed.append(number)
         next_number = self.next_number
@@ -121,7 +123,7 @@ class Update:
             entries[container] = (1, out.tell(), 0)
             out.write(f"{container} 0 obj\n<</Type/ObjStm/N {len(packed)}/First {len(head)}"
                       f"/Filter/FlateDecode/Length {len(data)}>>\nstream\n".encode() + data +
-                      b"\nendstream\nendobj\n")
+                      stream_end(data) + b"endstream\nendobj\n")
         xref_number = next_number
         xref_offset = out.tell()
         entries[xref_number] = (1, xref_offset, 0)
@@ -141,7 +143,8 @@ class Update:
         for key, value in self.base.trailer.items():
             trailer[NameObject(key)] = value
         out.write(f"{xref_number} 0 obj\n".encode() + _serialise(trailer) + b"\nstream\n" +
-                  data + f"\nendstream\nendobj\nstartxref\n{xref_offset}\n%%EOF\n".encode())
+                  data + stream_end(data) +
+                  f"endstream\nendobj\nstartxref\n{xref_offset}\n%%EOF\n".encode())
         return out.getvalue()
 
 
@@ -158,8 +161,16 @@ def _runs(numbers: list[int]) -> list[list[int]]:
 
 def stream_bytes(dictionary: DictionaryObject, data: bytes) -> bytes:
     """A stream object's bytes: its dictionary, with /Length set, and its (encoded) data."""
+    dictionary = DictionaryObject({k: v for k, v in dictionary.items() if k != "/Length"})
     return (_serialise(dictionary)[:-2] + f"/Length {len(data)} >>\nstream\n".encode() + data
-            + b"\nendstream")
+            + stream_end(data) + b"endstream")
+
+
+def stream_end(data: bytes) -> bytes:
+    """The line ending between stream data and `endstream` (PDF/A wants one, ISO 19005-2,
+    6.1.7.1): CR LF after data that ends in a carriage return, so that the CR stays data
+    instead of reading as the first half of the line ending; LF otherwise."""
+    return b"\r\n" if data.endswith(b"\r") else b"\n"
 
 
 def _serialise(obj) -> bytes:

@@ -489,10 +489,6 @@ def test_project_copy_builds_with_its_own_logo(project, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: content/library.py _load_set skips a set's language folder whose language "
-    "failed to load, then warns 'this set has no language folder (such as en/) with its "
-    "handouts', which is false and sends staff to the wrong file"))
 def test_a_broken_language_file_is_the_only_thing_reported(content, tmp_path):
     """A mistake in en/glossary.yaml is reported there, and nothing false is said of the sets."""
     replace(content, "en/glossary.yaml", "\nterms:", "\ntermz:")

@@ -273,7 +273,6 @@ def check_reading(content: model.Content, src: Path, problems: Problems) -> dict
 def plan(content: model.Content, options: Options, logo, reading: dict,
          pictures: dict) -> list[Planned]:
     """Every PDF the run will make, in a stable order."""
-    from .content.terms import terms_used
     from .pdf.render import Job
 
     planned = []
@@ -283,7 +282,7 @@ def plan(content: model.Content, options: Options, logo, reading: dict,
         for lang, edition in handout_set.languages.items():
             present = [t for t in topics if t in edition.handouts]
             alone = {t: doc.document(content, name, lang, t,
-                                     tuple(terms_used(edition.handouts[t], edition.glossary)))
+                                     tuple(_words(content, handout_set, lang, t)))
                      for t in present}
             # The packet is made only when this run builds every topic of the set.
             packet = edition.complete and len(present) == len(handout_set.topics)
@@ -310,7 +309,6 @@ def plan(content: model.Content, options: Options, logo, reading: dict,
 def packet_job(content: model.Content, set_name: str, lang: str, edition: str, paper: str,
                logo_path: str | None, pictures: dict):
     """The render job of a set's packet: every topic, then one combined words to know."""
-    from .content.terms import terms_used
     from .pdf.render import Job
 
     handout_set = content.sets[set_name]
@@ -319,9 +317,21 @@ def packet_job(content: model.Content, set_name: str, lang: str, edition: str, p
                       for topic in handout_set.topics)
     phrases = content.languages[lang].phrases
     words = doc.Words(phrases.words_heading, phrases.say_label, _combined_words(
-        terms_used(h, set_edition.glossary) for h in set_edition.handouts.values()))
+        _words(content, handout_set, lang, topic) for topic in handout_set.topics))
     return Job(documents, edition, paper, logo_path, packet_title=set_edition.info.title,
                words=words, cover=doc.cover(content, set_name, lang), pictures=pictures)
+
+
+def _words(content: model.Content, handout_set: model.HandoutSet, lang: str,
+           topic: str) -> list[model.Term]:
+    """A handout's words to know: the glossary terms in everything it prints, the warning
+    signs of page 1 included."""
+    from .content.terms import terms_used
+
+    edition = handout_set.languages[lang]
+    handout = edition.handouts[topic]
+    return terms_used(handout, edition.glossary,
+                      library.warning_signs(content, handout_set, lang, handout))
 
 
 def _combined_words(lists) -> tuple[model.Term, ...]:

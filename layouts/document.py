@@ -43,6 +43,7 @@ class Para:
 @dataclass(frozen=True)
 class Bullets:
     items: tuple[str, ...]
+    summary: bool = False   # a list to take in at a glance (key points, warning signs)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,8 @@ def warning_box(content: model.Content, set_name: str, lang: str, signs) -> Box:
     p, clinic = content.languages[lang].phrases, content.clinic
     phones = Phones((Phone(p.phone_label, clinic.phone),
                      Phone(p.after_hours_label, clinic.after_hours_phone)))
-    return Box("warning", (Heading(p.call_heading, 2), Para(p.call_intro), Bullets(tuple(signs)),
+    return Box("warning", (Heading(p.call_heading, 2), Para(p.call_intro),
+                           Bullets(tuple(signs), summary=True),
                            phones, Para(clinic.languages[lang].emergency, "strong"),
                            Para(p.warning_credit.format(clinic=clinic.name_in(lang)), "label")))
 
@@ -298,7 +300,7 @@ class _Builder:
                             self.field("date_given", p.date_given_label), p.date_given_label),
                 Box("message", (Para(p.main_message_heading, "label"),
                                 Para(h.main_message, "lead"))),
-                Section(Heading(p.key_points_heading, 2), (Bullets(h.key_points),),
+                Section(Heading(p.key_points_heading, 2), (Bullets(h.key_points, summary=True),),
                         at=h.key_points[0]),
                 self.warning_box(),
                 *(self.section(s) for s in h.sections if not _has_blanks(s)))

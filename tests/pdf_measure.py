@@ -2,13 +2,16 @@
 
 A small content-stream interpreter for the tests, built on pypdf's own parser. It follows the
 graphics state (cm, q/Q), the colours and line width, the text state (Tf, Tm, Td, TD, T*, TL, Tc,
-Tw, Tz, Ts) and form XObjects, and records what each painting or text operator put on the page,
-in page coordinates (points, origin bottom left). It knows nothing of the project's constants.
+Tw, Tz, Ts), form XObjects and marked content (BMC/BDC ... EMC), and records what each painting
+or text operator put on the page, in page coordinates (points, origin bottom left), with the
+marked-content id or artifact it was drawn in and, for text, the characters (read through the
+font's ToUnicode map). It knows nothing of the project's constants.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from pypdf.generic import ContentStream
@@ -42,6 +45,8 @@ class Segment:
     width: float
     colour: tuple[float, float, float]
     order: int
+    mcid: int | None = None       # the marked-content id it was drawn in, if any
+    artifact: str | None = None   # "" in an artifact, "Header"/"Footer" in page furniture
 
     @property
     def length(self) -> float:
@@ -68,6 +73,8 @@ class Rect:
     filled: bool
     fill_colour: tuple[float, float, float]
     order: int
+    mcid: int | None = None
+    artifact: str | None = None
 
     @property
     def width(self) -> float:
@@ -90,6 +97,8 @@ class CurvePath:
     stroked: bool
     filled: bool
     order: int
+    mcid: int | None = None
+    artifact: str | None = None
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -128,6 +137,9 @@ class TextRun:
     block: int           # which BT ... ET block (lines of one paragraph share one)
     render_mode: int
     order: int
+    mcid: int | None = None
+    artifact: str | None = None
+    text: str = ""       # the characters shown, through the font's ToUnicode map
 
 
 @dataclass
@@ -172,6 +184,8 @@ class _FontInfo:
         missing = float(descriptor.get_object().get("/MissingWidth", 0)) if descriptor else 0
         # A base-14 font carries no widths; half an em is a fair stand-in for measuring.
         self.missing = missing or 500.0
+        to_unicode = font.get("/ToUnicode")
+        self.unicode = _to_unicode(to_unicode.get_object().get_data()) if to_unicode else {}
 
     def width(self, code: int) -> float:
         index = code - self.first
@@ -179,12 +193,64 @@ class _FontInfo:
             return self.widths[index]
         return self.missing
 
+    def text(self, raw: bytes) -> str:
+        # Without a ToUnicode map (a base-14 font), Latin-1 is close to its encoding.
+        return "".join(self.unicode.get(code, chr(code)) for code in raw)
+
+
+_HEX = r"<([0-9A-Fa-f]*)>"
+
+
+def _utf16(hex_digits: str) -> str:
+    data = bytes.fromhex(hex_digits)
+    return data.decode("utf-16-be", "replace").replace("\x00", "")
+
+
+def _to_unicode(cmap: bytes) -> dict[int, str]:
+    """A simple font's ToUnicode CMap (bfchar and bfrange entries) as code -> text."""
+    text, out = cmap.decode("latin-1"), {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for code, target in re.findall(_HEX + r"\s*" + _HEX, block):
+            out[int(code, 16)] = _utf16(target)
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+        ranges = re.findall(_HEX + r"\s*" + _HEX + r"\s*(<[0-9A-Fa-f]*>|\[[^\]]*\])", block)
+        for first, last, target in ranges:
+            codes = range(int(first, 16), int(last, 16) + 1)
+            if target.startswith("["):
+                for code, each in zip(codes, re.findall(_HEX, target)):
+                    out[code] = _utf16(each)
+            else:
+                start = int(target[1:-1], 16)
+                for offset, code in enumerate(codes):
+                    out[code] = chr(start + offset)
+    return out
+
 
 class _Interpreter:
     def __init__(self, drawing: PageDrawing):
         self.d = drawing
         self.order = 0
         self.block = 0
+        self.marks: list[tuple[int | None, str | None]] = []  # open marked content
+
+    @property
+    def mark(self) -> tuple[int | None, str | None]:
+        """(innermost MCID, artifact kind) of what is drawn now."""
+        mcid = next((m for m, _ in reversed(self.marks) if m is not None), None)
+        artifact = next((a for _, a in reversed(self.marks) if a is not None), None)
+        return mcid, artifact
+
+    def begin_marked(self, operands, operator: str) -> None:
+        tag = str(operands[0]) if operands else ""
+        props = operands[1] if operator == "BDC" and len(operands) > 1 else None
+        props = props.get_object() if hasattr(props, "get_object") else props
+        mcid = artifact = None
+        if isinstance(props, dict) and "/MCID" in props:
+            mcid = int(props["/MCID"])
+        if tag == "/Artifact":
+            artifact = str(props.get("/Subtype", "")).lstrip("/") if isinstance(props,
+                                                                                dict) else ""
+        self.marks.append((mcid, artifact))
 
     def run(self, contents, resources, ctm: Matrix, reader) -> None:
         fonts = {}
@@ -235,12 +301,18 @@ class _Interpreter:
             self.order += 1
             self.d.texts.append(TextRun(
                 gs["font"] or "", info.base_font if info else "", size, x0, y0, end[0],
-                glyphs, raw, gs["fill"], self.block, gs["tr"], self.order))
+                glyphs, raw, gs["fill"], self.block, gs["tr"], self.order, *self.mark,
+                info.text(raw) if info else raw.decode("latin-1")))
             tm = multiply((1, 0, 0, 1, advance, 0), tm)
 
         for operands, operator in ContentStream(contents, reader).operations:
             op = operator.decode("latin-1") if isinstance(operator, bytes) else operator
-            if op == "q":
+            if op in ("BMC", "BDC"):
+                self.begin_marked(operands, op)
+            elif op == "EMC":
+                if self.marks:
+                    self.marks.pop()
+            elif op == "q":
                 stack.append(dict(gs))
             elif op == "Q":
                 if stack:
@@ -361,16 +433,18 @@ class _Interpreter:
 
     def _paint(self, path, rects, gs, stroke: bool, fill: bool) -> None:
         self.order += 1
+        mark = self.mark
         for x0, y0, x1, y1 in rects:
-            self.d.rects.append(Rect(x0, y0, x1, y1, stroke, fill, gs["fill"], self.order))
+            self.d.rects.append(Rect(x0, y0, x1, y1, stroke, fill, gs["fill"], self.order,
+                                     *mark))
         for subpath in path:
             if any(kind == "c" for kind, _ in subpath):
                 self.d.curves.append(CurvePath(tuple(p for _, p in subpath), stroke, fill,
-                                               self.order))
+                                               self.order, *mark))
             elif stroke:
                 for (_, a), (_, b) in zip(subpath, subpath[1:]):
                     self.d.segments.append(Segment(a[0], a[1], b[0], b[1], gs["lw"],
-                                                   gs["stroke"], self.order))
+                                                   gs["stroke"], self.order, *mark))
 
 
 def measure_page(page, reader) -> PageDrawing:

@@ -319,11 +319,6 @@ def tall(rel, line_start, topic, id=None, marks=()):
     return pytest.param((rel, line_start, topic), id=id, marks=marks)
 
 
-NO_WORDS_ALONE = pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: a handout built on its own prints no words-to-know list (pdf/render.py "
-    "render() passes job.words, None for a single handout), so the definition is missing"))
-
-
 @pytest.mark.parametrize("where", [
     tall(DIAGNOSIS, "- paragraph: Here are some tests you may have.", "diagnosis", id="paragraph"),
     tall(DIAGNOSIS, "- Liver blood tests show", "diagnosis", id="list-item"),
@@ -334,8 +329,7 @@ NO_WORDS_ALONE = pytest.mark.xfail(strict=True, reason=(
     tall(DIAGNOSIS, "caption: The pancreas", "diagnosis", id="picture-caption"),
     tall(DIAGNOSIS, "liver: Liver", "diagnosis", id="picture-label"),
     tall(FOLLOW_UP, "label: My notes", "follow-up", id="notes-label"),
-    tall(GLOSSARY, "means: An organ deep in your belly", "diagnosis", id="glossary-definition",
-         marks=NO_WORDS_ALONE),
+    tall(GLOSSARY, "means: An organ deep in your belly", "diagnosis", id="glossary-definition"),
     tall(DIAGNOSIS, "main_message: Tests help", "diagnosis", id="main-message"),
     tall(DIAGNOSIS, "ask: What tests will I need?", "diagnosis", id="question"),
     tall(CLINIC, "- Very bad pain in your belly", "diagnosis", id="warning-sign"),

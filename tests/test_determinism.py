@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from conftest import HANDOUTS, ROOT
 
 NARROW = ("--lang", "en", "--edition", "standard", "--paper", "letter")
@@ -53,11 +51,6 @@ def test_rebuilds_are_byte_identical(tmp_path):
     assert different == [], f"these files differ between two builds: {different}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: the logo now comes from <src>/../assets and pdf/pages.py draws it by its path "
-    "(canvas.drawImage(furniture.logo_path, ...)); ReportLab names the image XObject after that "
-    "path (/FormXob.<md5 of the path>), so the same content and assets in another folder give "
-    "different bytes"))
 def test_output_does_not_depend_on_the_content_folder_or_output_path(tmp_path, content):
     """The same content (and its assets) from another folder, written to a differently named
     folder, is identical."""

@@ -445,10 +445,6 @@ def test_flattened_text_can_be_extracted(good, flat, row_id, value):
         assert value in text, f"page {number}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "examples/patients.csv still has the column diagnosis.q1, a field named by position that no "
-    "longer exists (the first question is diagnosis.why_cancer), so the sample fills with an "
-    "'unknown column' error and exit 1"))
 def test_the_shipped_sample_gives_one_correct_packet_per_row(work):
     """examples/patients.csv, the file the README tells staff to try, fills without errors,
     and every value it gives is in the field(s) its column names."""

@@ -22,7 +22,16 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import SET, TOPICS, built_pdf, output, read_content, topic_file, warning_signs
+from conftest import (
+    ASSETS,
+    SET,
+    TOPICS,
+    built_pdf,
+    output,
+    read_content,
+    topic_file,
+    warning_signs,
+)
 
 EDITIONS = ("standard", "large-print")
 A4 = (595.28, 841.89)
@@ -170,25 +179,9 @@ def test_page_one_reads_title_name_message_key_points_then_warning_box_then_sect
     assert not _in_order(text, expected)
 
 
-# The warning box follows the key points but does not fit the rest of page 1 in the standard
-# edition (nor pages 1-2 of two Spanish large-print handouts on Letter), so it starts page 2.
-WARNING_BOX_OFF_PAGE_ONE = pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: the warning box (clinic warning signs, phones, emergency line) is kept whole "
-    "and does not fit page 1 after the key points, so it moves to page 2; DESIGN.md wants it "
-    "on page 1 (pages 1-2 in large print)"))
-
-
-def _warning_params():
-    for lang in ("en", "es"):
-        for edition in EDITIONS:
-            for topic in TOPICS:
-                off = edition == "standard" or (lang, topic) in (("es", "diagnosis"),
-                                                                   ("es", "treatments"))
-                yield pytest.param(lang, edition, topic,
-                                   marks=WARNING_BOX_OFF_PAGE_ONE if off else ())
-
-
-@pytest.mark.parametrize("lang, edition, topic", list(_warning_params()))
+@pytest.mark.parametrize("topic", TOPICS)
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("lang", ["en", "es"])
 def test_warning_signs_phones_and_emergency_line_are_on_page_one(built, lang, edition, topic):
     """DESIGN.md: page 1 (pages 1-2 in large print) says when to call right away."""
     clinic = read_content("clinic.yaml")
@@ -303,8 +296,18 @@ def expected_words(topic: str) -> frozenset[str]:
     pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
     printed = [*_staff_text(load(topic)), *warning_signs(topic)]
     text = "\n".join(norm(t) for t in printed)
-    return frozenset(by_form[" ".join(m.group(0).casefold().split())]
-                     for m in pattern.finditer(text))
+    always = {t["term"] for t in load("glossary")["terms"] if t.get("always")}
+    # Everyday words (each word on the familiar-word list) are left out unless marked always.
+    return frozenset(term for term in (by_form[" ".join(m.group(0).casefold().split())]
+                                       for m in pattern.finditer(text))
+                     if term in always or not _everyday(term))
+
+
+def _everyday(term: str) -> bool:
+    familiar = set((ASSETS / "wordlists" / "dale-chall-en.txt").read_text(
+        encoding="utf-8").split())
+    words = re.split(r"[\s-]+", term.lower())
+    return all(w in familiar or w.removesuffix("s") in familiar for w in words)
 
 
 def listed_words(text: str) -> set[str]:
@@ -323,11 +326,6 @@ def test_expected_words_make_sense():
     assert all(expected_words(topic) < glossary for topic in TOPICS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: a handout built on its own has no words-to-know list (pdf/render.py render() "
-    "uses job.words, None for a single handout, instead of the document's words for the last "
-    "document); and content/terms.py terms_used() does not look at the clinic's and the set's "
-    "warning signs, which the handout prints (diarrhea in diagnosis)"))
 @pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("topic", TOPICS)
 def test_words_to_know_lists_exactly_the_terms_the_handout_uses(built, edition, topic):

@@ -447,9 +447,6 @@ def test_without_a_web_address_there_is_no_address_and_no_qr_code(content, tmp_p
         assert [r for r in drawing.rects if r.filled and r.height < 6 and r.width < 20] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: without a web address in the clinic file, --check says nothing; DESIGN.md "
-    "part 2: 'without web, no QR code is printed and --check warns'"))
 def test_without_a_web_address_check_warns(content, tmp_path):
     clinic = content / "clinic.yaml"
     clinic.write_text(re.sub(r"(?m)^web:.*\n", "", clinic.read_text(encoding="utf-8")),

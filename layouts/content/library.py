@@ -162,7 +162,7 @@ def _load_set(folder: Path, languages: dict, problems: Problems) -> model.Handou
                              "built; move it out of the set if it is a backup")
             continue
         if topics is None or languages[sub.name] is None:
-            ok = False  # reported where it went wrong; this set is not short of a language
+            ok = False  # already reported where it is broken
             continue
         edition = _load_set_language(sub, topics, languages[sub.name], problems)
         ok = ok and edition is not None

@@ -60,14 +60,15 @@ def _key(form: str) -> str:
     return " ".join(form.casefold().split())
 
 
-def terms_used(handout: Handout, glossary: Glossary) -> list[Term]:
+def terms_used(handout: Handout, glossary: Glossary, also: tuple[str, ...] = ()) -> list[Term]:
     """The glossary terms a handout uses, in alphabetical order, leaving out everyday words
-    (every word on the language's familiar-word list) unless a term is marked `always`."""
+    (every word on the language's familiar-word list) unless a term is marked `always`.
+    `also` is other text the handout prints, such as the clinic's warning signs."""
     familiar = familiar_words(handout.lang)
     pattern, by_form = _matcher(glossary)
     found: dict[int, Term] = {}
     skip = set(map(id, handout.sources))
-    for text in texts(handout):
+    for text in (*texts(handout), *also):
         if id(text) in skip:
             continue
         for match in pattern.finditer(plain(text)):

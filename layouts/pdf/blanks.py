@@ -95,6 +95,10 @@ class AnswerLines(Blank):
         self.height = self.count * self.pitch
         return self.width, self.height
 
+    def first_part_height(self, avail_width) -> float:
+        """The least of it a page break leaves under a heading: two lines."""
+        return min(self.count, 2) * self.pitch
+
     def split(self, avail_width, avail_height):
         fits = int(avail_height // self.pitch)
         if fits < 1 or fits >= self.count:
@@ -132,6 +136,9 @@ class LabelledLine(Blank):
         self.width = avail_width
         column = avail_width / len(self.parts)
         limit = column * (self.label_share or 0.6)
+        if len(self.parts) == 1:  # the line keeps room for a name or a phone; the label wraps
+            edition = self.styles.edition
+            limit = max(min(limit, column - edition.label_gap - edition.name_line), column / 4)
         self.labels = []
         for label, _, _ in self.parts:
             para = Paragraph(label, self.styles.bold)
@@ -177,7 +184,12 @@ class TickBoxItem(Blank):
 
     def wrap(self, avail_width, avail_height):
         self.width = avail_width
-        self.date_width = min(avail_width * 0.4, 62 * self.box / 7) if self.date_label else 0
+        self.date_width = 0
+        if self.date_label:  # the label, then a line long enough for a date written by hand
+            date = Paragraph(self.date_label, self.styles.body)
+            date.wrap(avail_width / 4, avail_height)
+            self.date_width = (max(date.getActualLineWidths0()) + self.gap * 1.5
+                               + self.styles.edition.date_line)
         self.para = Paragraph(self.label, self.style)
         _, para_height = self.para.wrap(avail_width - self.box - self.gap - self.date_width,
                                         avail_height)
@@ -221,14 +233,24 @@ class ChoiceItem(TickBoxItem):
 
 
 class WriteInLog(Blank):
-    """A table to fill in by hand: a header row, then empty rows at least one answer line tall."""
+    """A table to fill in by hand: a header row, then empty rows at least one answer line tall.
+
+    A log that breaks across pages leaves at least two rows on each side and repeats its header
+    row above the rows that go on; it stays one table to a screen reader, where the repeated
+    header is page furniture (an artifact)."""
+
+    MIN_ROWS = 2   # rows on each side of a break (DESIGN.md)
 
     def __init__(self, columns: list[tuple[str, str, str]], rows: int, styles: Styles,
-                 field_prefix: str | None, first_row: int = 1):
-        """columns: (header markup, short name, plain header); fields are <prefix>_<row>_<name>."""
+                 field_prefix: str | None, first_row: int = 1, table: Element | None = None,
+                 continued: bool = False):
+        """columns: (header markup, short name, plain header); fields are <prefix>_<row>_<name>.
+        A part of a log that broke shares its `table` element; a `continued` part repeats the
+        header."""
         super().__init__()
         self.columns, self.rows, self.styles = columns, rows, styles
-        self.field_prefix, self.first_row = field_prefix, first_row
+        self.field_prefix, self.first_row, self.table = field_prefix, first_row, table
+        self.continued = continued
         self.row_height = styles.edition.line_pitch * 1.1
 
     def wrap(self, avail_width, avail_height):
@@ -244,32 +266,47 @@ class WriteInLog(Blank):
         self.height = self.header_height + self.rows * self.row_height
         return self.width, self.height
 
+    def first_part_height(self, avail_width) -> float:
+        """The least of it a page break leaves under a heading: the header and two rows."""
+        self.wrap(avail_width, 0)
+        rows = self.rows if self.rows < 2 * self.MIN_ROWS else self.MIN_ROWS
+        return self.header_height + rows * self.row_height
+
     def split(self, avail_width, avail_height):
         self.wrap(avail_width, avail_height)
-        fits = int((avail_height - self.header_height) // self.row_height)
-        if fits < 2 or fits >= self.rows:
+        fits = min(int((avail_height - self.header_height) // self.row_height),
+                   self.rows - self.MIN_ROWS)
+        if fits < self.MIN_ROWS:
             return []
-        pieces = [WriteInLog(self.columns, fits, self.styles, self.field_prefix,
-                             self.first_row),
-                  WriteInLog(self.columns, self.rows - fits, self.styles, self.field_prefix,
-                             self.first_row + fits)]
-        for piece in pieces:
-            piece.tag_parent = self.tag_parent
-        return pieces
+        return [self._part(fits, self.first_row, self.continued),
+                self._part(self.rows - fits, self.first_row + fits, True)]
+
+    def _part(self, rows: int, first_row: int, continued: bool) -> WriteInLog:
+        part = WriteInLog(self.columns, rows, self.styles, self.field_prefix, first_row,
+                          self._table(), continued)
+        part.tag_parent = self.tag_parent
+        return part
+
+    def _table(self) -> Element | None:
+        """The log's Table element, made once, in reading order, for all its parts."""
+        if self.table is None and self.tag_parent is not None:
+            self.table = self.tag_parent.child("Table")
+        return self.table
 
     def draw(self):
         canv, pad = self.canv, self.styles.edition.label_gap / 2
         # Structure: a Table whose header cells (TH, scope column) name each column and whose
         # data cells (TD) each hold the form field written in them.
-        table = self.tag_parent.child("Table") if self.tag_parent else None
-        header = table.child("TR") if table else None
+        repeated = self.continued
+        table = self._table()
+        header = table.child("TR") if table and not repeated else None
         with artifact(canv):
             canv.setFillColor(TINT)
             canv.rect(0, self.height - self.header_height, self.width, self.header_height,
                       stroke=0, fill=1)
         for index, para in enumerate(self.headers):
             cell = header.child("TH", attributes={"Scope": "Column"}) if header else None
-            with marked(canv, cell):
+            with artifact(canv) if repeated else marked(canv, cell):
                 para.drawOn(canv, index * self.column_width + pad,
                             self.height - pad - para.height)
         with artifact(canv):

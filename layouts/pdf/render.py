@@ -17,6 +17,7 @@ from .. import document as doc
 from ..content.model import plain
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
 from .images import picture_flowable
+from .keeping import compose, keep_closing
 from .markup import to_markup
 from .pages import (
     FurnishedCanvas,
@@ -32,7 +33,6 @@ from .styles import BODY, HEADING_INK, INK_HEX, TINT, WARNING_RULE, WARNING_TINT
 from .tags import Element, list_item
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
-INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following checklist or table
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ def render(job: Job) -> Rendered:
     for index, document in enumerate(job.documents):
         furniture.append(_furniture(document, job))
         section = root.child("Sect") if job.packet else root
-        words = job.words if index == last else document.words
+        # A packet lists every handout's words once, at its end; a handout alone lists its own.
+        words = (job.words if index == last else None) if job.packet else document.words
         story += HandoutStory(document, job, styles, section).flowables(index + offset, words)
         if index < last:
             story.append(StartOnOddPage(template, lambda d=document, e=section: _notes_page(
@@ -134,7 +135,7 @@ def cover_story(cover: doc.Cover, titles: list[str], job: Job, styles: Styles,
              Spacer(1, s.body.leading)]
     for block in cover.closing:
         story += blanks.block(block)
-    return attach_headings(story)
+    return compose(story)
 
 
 def _furniture(document, job: Job) -> Furniture:
@@ -155,12 +156,13 @@ def _notes_page(words: tuple[str, str], field: str, styles: Styles, parent: Elem
     frame_height = styles.page_size[1] - e.top_margin - e.bottom_margin
     heading_space = styles.h2.leading + styles.h2.spaceAfter + styles.body.leading * 2
     heading, intro = words
+    # Structure elements are made in reading order: the heading, its line, then the lines.
+    story = [tag(Paragraph(to_markup(heading), styles.h2), parent.child("H2")),
+             tag(Paragraph(to_markup(intro), styles.body), parent.child("P"))]
     lines = AnswerLines(int((frame_height - heading_space) // e.line_pitch) - 1, styles,
                         field, plain(heading))
     lines.tag_parent = parent.child("Div")
-    return [tag(Paragraph(to_markup(heading), styles.h2), parent.child("H2")),
-            tag(Paragraph(to_markup(intro), styles.body), parent.child("P")),
-            lines]
+    return [*story, lines]
 
 
 @cache
@@ -169,42 +171,28 @@ def _pancreas(width: float, labels: tuple, font_size: float):
     return pancreas_drawing(width, dict(labels), BODY, font_size, INK_HEX)
 
 
-def attach_headings(story: list) -> list:
-    """Put headings inside the KeepTogether that follows them, so no heading ends a page alone.
-
-    ReportLab's keepWithNext does not reach into a following KeepTogether, so headings are
-    joined to it here.
-    """
-    out, waiting = [], []
-    for flowable in story:
-        if isinstance(flowable, KeepTogether) and waiting:
-            out.append(KeepTogether(waiting + list(flowable._content)))
-            waiting = []
-        elif getattr(flowable, "getKeepWithNext", lambda: False)():
-            waiting.append(flowable)
-        elif waiting and isinstance(flowable, Paragraph) and len(waiting) < INTRO_PARAGRAPHS + 1:
-            waiting.append(flowable)  # a heading's short introduction stays with what it introduces
-        else:
-            out += waiting
-            out.append(flowable)
-            waiting = []
-    return out + waiting
-
-
 class HandoutStory:
     """Builds the flowables of one document, and its structure elements in reading order."""
 
     def __init__(self, document: doc.Document, job: Job, styles: Styles, parent: Element):
         self.d, self.job, self.s = document, job, styles
         self.parent = parent   # the structure element new content goes into
+        self.in_box = False
+        self.fine_print = False  # the closing: sources, dates and help in the small size
 
     def para(self, text: str, style=None, role: str = "P") -> Paragraph:
         return tag(Paragraph(to_markup(text), style or self.s.body), self.parent.child(role))
 
-    def bullets(self, items) -> list:
+    def bullets(self, items, summary: bool = False) -> list:
         items_list = self.parent.child("L")
-        return [list_item(Paragraph(to_markup(item), self.s.bullet, bulletText="•"), items_list)
-                for item in items]
+        # A summary's items sit closer, so page 1 holds the key points and the warning signs.
+        style = (self.s.fine_bullet if self.fine_print else
+                 self.s.bullet_tight if summary else self.s.bullet)
+        flowables = [list_item(Paragraph(to_markup(item), style, bulletText="•"), items_list)
+                     for item in items]
+        for flowable in flowables:  # so the list's ends can be kept together (keeping.py)
+            flowable.list_id = items_list
+        return flowables
 
     def blank(self, flowable):
         """A blank's labels and fields go in an element of their own, made here in reading
@@ -219,26 +207,31 @@ class HandoutStory:
             story += self.block(block)
         if words:
             story += self.words_to_know(words)
-        for block in d.closing:
-            story += self.block(block)
-        return attach_headings(story)
+        # The closing in small print, so it fits beside the last thing to write on.
+        self.fine_print = True
+        closing = [f for block in d.closing for f in self.block(block)]
+        self.fine_print = False
+        return keep_closing(compose(story), compose(closing))
 
     def panel(self, content: list, background, rule) -> Panel:
-        return Panel(content, background, rule, self.s.edition.label_gap * 1.5)
+        return Panel(content, background, rule, self.s.edition.label_gap * 1.25)
 
     def block(self, block) -> list:
         s = self.s
         if isinstance(block, doc.Heading):
             style, role = {1: (s.title, "H1"), 2: (s.h2, "H2"), 3: (s.h3, "H3")}[block.level]
+            if self.in_box:  # a box's own heading: same rank, smaller type, less air around
+                style = s.h3
             return [self.para(block.text, style, role)]
         if isinstance(block, doc.Para):
-            style = {"body": s.body, "lead": s.message, "label": s.small,
+            style = {"body": s.fine if self.fine_print else s.body, "lead": s.message,
+                     "label": s.small,
                      "strong": s.bold}[block.role]
             if block.role == "strong":
                 return [self.para(f"**{plain(block.text)}**")]
             return [self.para(block.text, style)]
         if isinstance(block, doc.Bullets):
-            return self.bullets(block.items)
+            return self.bullets(block.items, block.summary)
         if isinstance(block, doc.Section):
             story = self.block(block.heading)
             for inner in block.blocks:
@@ -247,13 +240,15 @@ class HandoutStory:
         if isinstance(block, doc.Box):
             return self.box(block)
         if isinstance(block, doc.Phones):
-            lines = "<br/>".join(f"<b>{to_markup(phone.label)}: {to_markup(phone.number)}</b>"
-                                 for phone in block.phones)
-            return [tag(Paragraph(lines, s.message), self.parent.child("P"))]
+            # On one line when they fit, else one phone a line: a number never breaks.
+            phones = " &nbsp;· ".join(
+                f"<b>{to_markup(phone.label)}:&nbsp;"
+                f"{to_markup(phone.number).replace(' ', '&nbsp;')}</b>" for phone in block.phones)
+            return [tag(Paragraph(phones, s.message), self.parent.child("P"))]
         if isinstance(block, doc.Figure):
             return [self.figure(block)]
         if isinstance(block, doc.NameAndDate):
-            return [*self.name_and_date(block), Spacer(1, s.body.leading * 0.6)]
+            return self.name_and_date(block)
         if isinstance(block, doc.LabelledBlanks):
             # A short group of blanks or boxes reads as one thing: keep it on one page.
             group = self.parent.child("Div")
@@ -312,12 +307,12 @@ class HandoutStory:
         return lines
 
     def box(self, box: doc.Box) -> list:
-        s = self.s
+        self.in_box = True
         content = [f for inner in box.blocks for f in self.block(inner)]
+        self.in_box = False
         if box.kind == "message":
             return [self.panel(content, TINT, HEADING_INK)]
-        return [Spacer(1, s.body.leading * 0.5),
-                KeepTogether([self.panel(content, WARNING_TINT, WARNING_RULE)])]
+        return [KeepTogether([self.panel(content, WARNING_TINT, WARNING_RULE)])]
 
     def figure(self, block: doc.Figure):
         s, picture = self.s, block.picture
@@ -334,7 +329,8 @@ class HandoutStory:
         """A QR code to the handout's web page, with the address printed beside it."""
         figure = self.parent.child("Figure", alt=f"QR code: {online.address}")
         lines = [f"<b>{to_markup(online.label)}</b>"] if online.label else []
-        text = tag(Paragraph("<br/>".join([*lines, to_markup(online.address)]), self.s.body),
+        text = tag(Paragraph("<br/>".join([*lines, to_markup(online.address)]),
+                             self.s.fine if self.fine_print else self.s.body),
                    self.parent.child("P"))
         return QrBlock(online.address, text, self.s.edition.box * 4,
                        self.s.edition.label_gap * 2, figure)
@@ -348,13 +344,18 @@ class HandoutStory:
             opening = [self.para(block.heading, s.h2, "H2"),
                        self.para(block.intro)] if number == 1 else []
             group = self.parent.child("Div")
-            asked = TickBoxItem(to_markup(question.text), s, question.asked.name,
-                                question.asked.tooltip, style=s.bold)
+            # The box is labelled as done ("I asked this: ..."), so it cannot be read as "ask
+            # this one".
+            asked = TickBoxItem(f"{to_markup(block.asked_label)}: "
+                                f"<b>{to_markup(question.text)}</b>", s, question.asked.name,
+                                question.asked.tooltip)
             answer = AnswerLines(QUESTION_LINES, s, question.answer.name,
                                  question.answer.tooltip)
             asked.tag_parent = answer.tag_parent = group
             story.append(KeepTogether(opening + [asked, answer,
                                                  Spacer(1, s.body.fontSize * 0.6)]))
+        if len(story) > 2:  # the last question never stands alone on the last page of them
+            story[-2:] = [KeepTogether([*story[-2]._content, *story[-1]._content])]
         return story
 
     def words_to_know(self, words: doc.Words) -> list:

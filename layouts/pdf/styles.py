@@ -91,6 +91,8 @@ class Edition:
     top_margin: float
     bottom_margin: float
     logo_height: float
+    name_line: float = 90 * mm   # a line for one name, phone or address (DESIGN.md)
+    date_line: float = 50 * mm   # a line for a date written by hand
 
     @property
     def leading(self) -> float:
@@ -103,10 +105,11 @@ class Edition:
 EDITIONS = {
     "standard": Edition("standard", body=14, small=12, h1=26, h2=19, h3=16,
                         line_pitch=11 * mm, box=7 * mm, label_gap=4 * mm, margin=20 * mm,
-                        top_margin=30 * mm, bottom_margin=28 * mm, logo_height=15 * mm),
+                        top_margin=30 * mm, bottom_margin=25 * mm, logo_height=15 * mm),
     "large-print": Edition("large-print", body=18, small=16, h1=32, h2=24, h3=20,
                            line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
-                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm),
+                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm,
+                           date_line=60 * mm),
 }
 
 
@@ -123,12 +126,15 @@ class Styles:
     body: ParagraphStyle
     bold: ParagraphStyle
     bullet: ParagraphStyle
+    bullet_tight: ParagraphStyle   # list items in a box, where space is short
     title: ParagraphStyle
     h2: ParagraphStyle
     h3: ParagraphStyle
     message: ParagraphStyle
     small: ParagraphStyle
     cell: ParagraphStyle
+    fine: ParagraphStyle          # the closing's small print: sources, review dates, help
+    fine_bullet: ParagraphStyle
 
     @property
     def text_width(self) -> float:
@@ -160,6 +166,9 @@ def styles_for(edition: str, paper: str) -> Styles:
         bold=style("bold", e.body, BODY_BOLD),
         bullet=style("bullet", e.body, leftIndent=e.body * 1.5, bulletIndent=e.body * 0.3,
                      space_after=e.body * 0.35, leading=e.leading),
+        bullet_tight=style("bullet_tight", e.body, leftIndent=e.body * 1.5,
+                           bulletIndent=e.body * 0.3, space_after=e.body * 0.12,
+                           leading=e.leading),
         title=style("title", e.h1, BODY_BOLD, HEADING_INK, space_after=e.body * 0.8),
         h2=style("h2", e.h2, BODY_BOLD, HEADING_INK, space_before=e.body * 1.2,
                  space_after=e.body * 0.5, keepWithNext=1),
@@ -168,4 +177,7 @@ def styles_for(edition: str, paper: str) -> Styles:
         message=style("message", e.body + 3, BODY_BOLD, INK),
         small=style("small", e.small, space_after=0),
         cell=style("cell", e.body, BODY_BOLD, space_after=0),
+        fine=style("fine", e.small),
+        fine_bullet=style("fine_bullet", e.small, leftIndent=e.body * 1.5,
+                          bulletIndent=e.body * 0.3, space_after=e.small * 0.35),
     )

@@ -1,0 +1,260 @@
+"""A story of flowables -> the same story with what a page break must not part kept together.
+
+DESIGN.md, "Pages that are composed": a heading keeps at least two lines of what follows; a list
+never leaves one item alone at the top or bottom of a page; the closing never stands alone.
+Paragraphs keep two lines on each side of a break by their style (`allowOrphans`,
+`allowWidows`), questions and groups of blanks are kept together where they are made, and a log
+splits only between rows (`blanks.WriteInLog`).
+
+ReportLab's keepWithNext moves a heading and the whole of what follows it to the next page when
+they do not fit together, which leaves half-empty pages behind a long paragraph. A heading here is
+preceded instead by `RoomFor`, which asks only for the room of the heading and the first two
+lines of what follows.
+"""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
+from reportlab.platypus.doctemplate import FrameBreak, NullActionFlowable
+
+INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following checklist or table
+LINES_KEPT = 2        # lines of what follows that a heading keeps on its page
+
+
+class RoomFor(Flowable):
+    """Nothing on the page; moves to the next page (taking what follows with it) unless the
+    heading(s) it comes before fit with two lines of what follows them."""
+
+    def __init__(self, flowables: list):
+        super().__init__()
+        self.flowables = flowables
+        self.width = self.height = 0
+
+    def wrap(self, avail_width, avail_height):
+        need = room_needed(self.flowables, avail_width, avail_height)
+        frame = self._doctemplateAttr("frame")
+        at_top = frame is not None and getattr(frame, "_atTop", False)
+        # Taller than the space left, the frame moves it on; at the top of a page it gives way.
+        self.height = need if need > avail_height and not at_top else 0
+        return avail_width, self.height
+
+    def split(self, avail_width, avail_height):
+        return []
+
+    def draw(self):
+        pass
+
+
+def room_needed(flowables: list, width: float, height: float) -> float:
+    """The height of leading headings and of the first two lines of what follows them, given
+    that a paragraph that breaks keeps at least two lines on each side."""
+    need, lines, previous = 0.0, 0, None
+    for flowable in flowables:
+        _, full = flowable.wrap(width, height)
+        # Counting both spaces where the frame takes the larger errs on the safe side.
+        need += flowable.getSpaceBefore() + (previous.getSpaceAfter() if previous else 0)
+        previous = flowable
+        if is_heading(flowable) or introduces(flowable, flowables):
+            need += full
+            continue
+        if isinstance(flowable, Paragraph):
+            count = max(1, len(flowable.blPara.lines))
+            # Shorter than two lines a side, it cannot break: all of it stays.
+            take = count if count < 2 * LINES_KEPT else LINES_KEPT
+            need += full * take / count
+            lines += take
+        else:
+            first = getattr(flowable, "first_part_height", None)
+            need += first(width) if first else full
+            lines = LINES_KEPT
+        if lines >= LINES_KEPT:
+            break
+    return need
+
+
+def introduces(flowable, story: list) -> bool:
+    """A paragraph right before a blank that splits into parts (a log, lines to write on)
+    says what it is for: it stays with the blank's first part."""
+    at = next((i for i, f in enumerate(story) if f is flowable), None)
+    return (isinstance(flowable, Paragraph) and at is not None and at + 1 < len(story)
+            and hasattr(story[at + 1], "first_part_height"))
+
+
+def is_heading(flowable) -> bool:
+    return bool(isinstance(flowable, Paragraph) and getattr(flowable.style, "keepWithNext", 0))
+
+
+def _parts(flowable) -> list:
+    return list(flowable._content) if isinstance(flowable, KeepTogether) else [flowable]
+
+
+def keep_list_ends(story: list) -> list:
+    """The first two and the last two items of each list kept together (a list of three or
+    fewer items entirely), so no item is left alone at the foot or head of a page. Items know
+    their list by the `list_id` their maker gave them."""
+    out, run = [], []
+
+    def flush():
+        if len(run) <= 3:
+            out.append(KeepTogether(list(run)) if len(run) > 1 else run[0])
+        else:
+            out.extend([KeepTogether(run[:2]), *run[2:-2], KeepTogether(run[-2:])])
+        run.clear()
+
+    for flowable in story:
+        list_id = getattr(flowable, "list_id", None)
+        if run and list_id is not getattr(run[0], "list_id", None):
+            flush()
+        if list_id is not None:
+            run.append(flowable)
+        else:
+            out.append(flowable)
+    if run:
+        flush()
+    return out
+
+
+def keep_headings(story: list) -> list:
+    """Each heading kept with what follows it: inside a following KeepTogether (with up to
+    INTRO_PARAGRAPHS paragraphs that introduce it), or else after a `RoomFor` that keeps it
+    with two lines of what follows."""
+    out, waiting = [], []
+    for flowable in story:
+        if isinstance(flowable, KeepTogether) and waiting:
+            out.append(KeepTogether(waiting + _parts(flowable)))
+            waiting = []
+        elif is_heading(flowable):
+            waiting.append(flowable)
+        elif waiting and isinstance(flowable, Paragraph) and len(waiting) < INTRO_PARAGRAPHS + 1:
+            waiting.append(flowable)  # a heading's short introduction stays with what it introduces
+        elif waiting:
+            out += _with_room(waiting + [flowable])
+            waiting = []
+        else:
+            out.append(flowable)
+    return out + (_with_room(waiting) if waiting else [])
+
+
+def _with_room(flowables: list) -> list:
+    for flowable in flowables:
+        if is_heading(flowable):
+            flowable.keepWithNext = 0  # RoomFor keeps it with what follows, without a jump
+    return [RoomFor(flowables), *flowables]
+
+
+def keep_intros(story: list) -> list:
+    """Each paragraph that introduces a blank kept with the blank's first part (when no
+    heading before it already does that)."""
+    out = []
+    for at, flowable in enumerate(story):
+        after_heading = at > 0 and is_heading(story[at - 1])
+        if introduces(flowable, story) and not after_heading:
+            out.append(RoomFor([flowable, story[at + 1]]))
+        out.append(flowable)
+    return out
+
+
+def compose(story: list) -> list:
+    return keep_intros(keep_headings(keep_list_ends(story)))
+
+
+TAKEN_ALONG = 6  # flowables before the closing that may go with it to its page
+
+
+def keep_closing(story: list, closing: list) -> list:
+    """The closing kept together and with the end of what comes before it, so it never stands
+    alone on a page."""
+    kept = [f for part in closing for f in _parts(part) if not isinstance(f, RoomFor)]
+    start = len(story)
+    while (start > 0 and len(story) - start < TAKEN_ALONG
+           and not isinstance(story[start - 1], RoomFor)
+           and not getattr(story[start - 1], "_ZEROSIZE", False)):
+        start -= 1
+    while start > 0 and is_heading(story[start - 1]):  # a heading goes with what it heads
+        start -= 1
+    if not kept or start == len(story):
+        return story + kept
+    return [*story[:start], WithClosing(story[start:], KeepTogether(kept))]
+
+
+class WithClosing(Flowable):
+    """The last few flowables of a handout, then its closing. Where they do not all fit, as
+    many go on this page as leave the rest to fit the next page with the closing, and at least
+    one goes with it: a whole flowable, or the end of one that splits (a paragraph's last
+    lines, a log's last rows, the last answer lines)."""
+
+    def __init__(self, before: list, closing: KeepTogether):
+        super().__init__()
+        self.before, self.closing = before, closing
+
+    def wrap(self, avail_width, avail_height):
+        return avail_width, 0xFFFFFF   # always split, as KeepTogether does
+
+    def split(self, avail_width, avail_height):
+        heights = [self._height(f, avail_width, avail_height) + f.getSpaceBefore()
+                   + f.getSpaceAfter() for f in self.before]
+        closing = self._height(self.closing, avail_width, avail_height)
+        # Led by an action, the parts go back in the story to be placed (and split) as any
+        # other flowable, as KeepTogether's do.
+        lead = NullActionFlowable()
+        if sum(heights) + closing <= avail_height:
+            return [lead, *self._flat(self.before), *self.closing._content]
+        frame = self._doctemplateAttr("frame")
+        at_top = frame is not None and getattr(frame, "_atTop", False)
+        page = getattr(frame, "_height", avail_height) if frame is not None else avail_height
+        fitting = self._fitting(heights, avail_height)
+        planned = self._planned(fitting, heights, closing, avail_height, page)
+        placed = planned if planned is not None else (fitting[0] if fitting else 0)
+        if placed:  # the rest starts the next page
+            return [lead, *self._flat(self.before[:placed]), FrameBreak(),
+                    WithClosing(self.before[placed:], self.closing)]
+        # Or split the first that is neither a heading nor an introduction, leaving at least
+        # its end for the next page, with the closing.
+        at = next((i for i, f in enumerate(self.before)
+                   if not is_heading(f) and not introduces(f, self.before)), None)
+        room = avail_height - sum(heights[:at or 0])
+        if planned is None and at is not None and room > 0 and not isinstance(
+                self.before[at], KeepTogether | WithClosing):
+            parts = self.before[at].split(avail_width, min(room, heights[at] - 0.01))
+            if len(parts) >= 2:
+                return [lead, *self._flat(self.before[:at]), *parts[:-1],
+                        WithClosing([parts[-1], *self.before[at + 1:]], self.closing)]
+        if at_top:  # nothing to take along: the closing follows as it can
+            return [lead, *self._flat(self.before), self.closing]
+        return []      # to the next page, all together
+
+    def _fitting(self, heights: list[float], room: float) -> list[int]:
+        """How many may go on this page, most first: as many as fit, keeping one for the
+        closing and never leaving a heading or what introduces a blank last."""
+        fits, used = 0, 0.0
+        for height in heights[:-1]:
+            if used + height > room:
+                break
+            used, fits = used + height, fits + 1
+        return [k for k in range(fits, 0, -1) if not is_heading(self.before[k - 1])
+                and not introduces(self.before[k - 1], self.before)]
+
+    def _planned(self, fitting: list[int], heights: list[float], closing: float, room: float,
+                 page: float) -> int | None:
+        """The most to place here (none, when this page is full enough without them) such
+        that this page, and any page between it and the closing's, is at least a third full
+        and the closing's page holds the rest; None when no choice does."""
+        def with_closing(rest):
+            return bool(rest) and sum(rest) + closing <= page
+
+        def laid_out(rest):  # on the next page with the closing, or over two pages
+            return with_closing(rest) or any(
+                page / 3 <= sum(rest[:j]) <= page and with_closing(rest[j:])
+                for j in range(1, len(rest)))
+
+        for k in [*fitting, *([0] if room < page else [])]:
+            if (page - room + sum(heights[:k])) / page >= 1 / 3 and laid_out(heights[k:]):
+                return k
+        return None
+
+    def _flat(self, flowables: list) -> list:
+        return [f for flowable in flowables for f in _parts(flowable)]
+
+    def _height(self, flowable, avail_width, avail_height) -> float:
+        height = flowable.wrapOn(self.canv, avail_width, avail_height)[1]
+        return flowable._H if isinstance(flowable, KeepTogether) else height

@@ -72,8 +72,7 @@ READ = "content: the read is longer than its pages allow (issue 11, item 2)"
 PAGE_ONE = ("content: title .. warning signs do not fit page 1 (1-2 in large print) "
             "(issue 11, item 1)")
 KNOWN = {
-    ("read-length", "standard"): READ, ("read-length", "large-print"): READ,
-    ("safety-first", "standard"): PAGE_ONE, ("safety-first", "large-print"): PAGE_ONE,
+    ("read-length", "large-print"): READ,
     # Large print: the warning box does not fit page 2 after the key points, leaving it short;
     # a closing of 2/3 of a page does not fit beside a whole group of blanks in the packet.
     ("underfull", "large-print"): PAGE_ONE,

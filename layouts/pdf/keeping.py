@@ -21,6 +21,9 @@ INTRO_PARAGRAPHS = 2  # paragraphs after a heading that stay with a following ch
 LINES_KEPT = 2        # lines of what follows that a heading keeps on its page
 
 
+ROOM_TO_SPARE = 4  # points
+
+
 class RoomFor(Flowable):
     """Nothing on the page; moves to the next page (taking what follows with it) unless the
     heading(s) it comes before fit with two lines of what follows them."""
@@ -31,7 +34,8 @@ class RoomFor(Flowable):
         self.width = self.height = 0
 
     def wrap(self, avail_width, avail_height):
-        need = room_needed(self.flowables, avail_width, avail_height)
+        # A few points to spare: the frame's own arithmetic of spaces can differ slightly.
+        need = room_needed(self.flowables, avail_width, avail_height) + ROOM_TO_SPARE
         frame = self._doctemplateAttr("frame")
         at_top = frame is not None and getattr(frame, "_atTop", False)
         # Taller than the space left, the frame moves it on; at the top of a page it gives way.
@@ -124,6 +128,10 @@ def keep_headings(story: list) -> list:
             out.append(KeepTogether(waiting + _parts(flowable)))
             waiting = []
         elif is_heading(flowable):
+            if waiting and not all(map(is_heading, waiting)):
+                # A new section after a short one: each heading needs its own room check.
+                out += _with_room(waiting)
+                waiting = []
             waiting.append(flowable)
         elif waiting and isinstance(flowable, Paragraph) and len(waiting) < INTRO_PARAGRAPHS + 1:
             waiting.append(flowable)  # a heading's short introduction stays with what it introduces

@@ -20,7 +20,7 @@ from .content.assets import find_asset
 from .content.errors import Problem, Problems, did_you_mean
 from .content.library import UsageError
 from .content.model import plain
-from .content.source import Text
+from .content.source import Text, column_after
 from .pdf.markup import describe, unprintable
 from .state import input_key, is_up_to_date, read_state
 from .write import (
@@ -85,6 +85,7 @@ class Planned:
 
 
 def build(options: Options) -> Outcome:
+    _check_preview(options)
     problems = Problems()
     # A fill's --set and --lang are only defaults: a row may choose any set and language.
     selection = library.Selection() if options.fill or options.list_fields else options.selection
@@ -128,6 +129,10 @@ def build(options: Options) -> Outcome:
         # The model's length limits should prevent this; if a block still cannot fit a page,
         # say so against the handouts instead of showing a traceback.
         return _too_tall(outcome, [p.job for p in to_make], e)
+    pages = {p.path: result.pages for p, result in zip(to_make, results)}
+    pages.update((path, record["entry"].get("pages", 0)) for path, record in kept.items())
+    if _check_lengths(planned, pages, outcome, options.strict):
+        return outcome
     made = [(p.path, p.meta, result, keys[p.path]) for p, result in zip(to_make, results)]
     outcome.written = write_all(options.out, made, kept, options.preview)
     return outcome
@@ -145,6 +150,15 @@ def _assets_drawn(job, options: Options) -> list[Path]:
 
 
 # ---- checks -------------------------------------------------------------------------------------
+
+def _check_preview(options: Options) -> None:
+    """--preview needs an optional extra: say so before any work, not after rendering."""
+    if options.preview and not options.check and not options.fill:
+        from .pdf.preview import missing
+
+        if missing():
+            raise UsageError(missing())
+
 
 def _check_topics(content: model.Content, options: Options) -> None:
     known = sorted({t for s in content.sets.values() for t in s.topics})
@@ -178,24 +192,38 @@ def _at_char(text: Text, char: str) -> Text:
     index = text.index(char)
     if "\n" in text[:index] or not isinstance(text, Text):
         return text
-    mark = dataclasses.replace(text.mark, col=text.mark.col + index + (1 if text.quoted else 0))
+    before = text[:index]
+    mark = dataclasses.replace(text.mark, col=text.mark.col + column_after(before) - 1
+                               + (1 if text.quoted else 0))
     return Text(text, mark, text.quoted)
 
 
 def check_reviews(content: model.Content, today: datetime.date, problems: Problems) -> None:
-    """Text past its next review date gets a warning (an error under --strict)."""
+    """Text past its next review date gets a warning (an error under --strict); a review date
+    after today is an error: the review has not happened yet."""
     advice = ("have a clinician check it, then change last_reviewed to the date they did")
+
+    def future(reviewed: datetime.date) -> str:
+        return (f"last_reviewed is {reviewed.isoformat()}, after today ({today.isoformat()}), "
+                "and a review cannot have happened yet; write the date the clinician checked "
+                "the text (check the year)")
+
     for handout_set in content.sets.values():
         for edition in handout_set.languages.values():
             for handout in edition.handouts.values():
-                if today >= handout.next_review:
+                if handout.last_reviewed > today:
+                    mark = handout.value_marks["last_reviewed"]
+                    problems.error(mark.path, mark.line, mark.col, future(handout.last_reviewed))
+                elif today >= handout.next_review:
                     mark = handout.value_marks["last_reviewed"]
                     problems.warning(mark.path, mark.line, mark.col,
                                      f"this handout was due for review on "
                                      f"{handout.next_review.isoformat()}; {advice}")
     for lang, local in content.clinic.languages.items():
         signs = local.warning_signs
-        if lang in content.languages and today >= signs.next_review:
+        if signs.last_reviewed > today:
+            problems.at(signs, f"the warning signs in '{lang}': {future(signs.last_reviewed)}")
+        elif lang in content.languages and today >= signs.next_review:
             problems.at(signs, f"the warning signs in '{lang}' were due for review on "
                         f"{signs.next_review.isoformat()}; {advice}", "warning")
 
@@ -234,7 +262,7 @@ def check_reading(content: model.Content, src: Path, problems: Problems) -> dict
     figures = {}
     for handout_set in content.sets.values():
         for lang, edition in handout_set.languages.items():
-            allowed = allowed_words(src / lang)
+            allowed = allowed_words(src / lang, problems)
             for topic in edition.handouts:
                 document = doc.document(content, handout_set.name, lang, topic, None)
                 figures[handout_set.name, lang, topic] = check_document(
@@ -330,9 +358,34 @@ def check_overflows(clinic: model.Clinic, jobs: list, problems: Problems) -> Non
                         "or footer, where text is never made smaller; shorten it", "warning")
 
 
+# A handout longer than this is too much to take in at once (shipped: at most 10 and 15).
+MOST_PAGES = {"standard": 12, "large-print": 20}
+
+
+def _check_lengths(planned: list[Planned], pages: dict[str, int], outcome: Outcome,
+                   strict: bool) -> bool:
+    """Warn about a handout that runs too long; True when that fails the run (--strict)."""
+    problems = Problems()
+    for p in planned:
+        most = MOST_PAGES[p.meta["edition"]]
+        if p.meta["topic"] != "packet" and pages[p.path] > most:
+            problems.at(p.job.documents[0].handout, f"this handout runs to {pages[p.path]} pages "
+                        f"in the {p.meta['edition']} edition on {p.meta['paper']} paper; more "
+                        f"than {most} is too much to take in at once, so shorten it or split it "
+                        "into two topics", "warning")
+    found = problems.sorted()
+    if strict:
+        found = [dataclasses.replace(p, severity="error") for p in found]
+    outcome.problems = sorted([*outcome.problems, *found])
+    if strict and found:
+        outcome.exit_code = 1
+    return bool(strict and found)
+
+
 def _too_tall(outcome: Outcome, jobs: list, error: Exception) -> Outcome:
     problems = Problems()
-    for handout in dict.fromkeys(d.handout for job in jobs for d in job.documents):
+    handouts = {id(d.handout): d.handout for job in jobs for d in job.documents}
+    for handout in handouts.values():
         problems.at(handout, "something in this handout is too tall to fit on one page, even "
                     "split over pages; shorten its longest label, question or paragraph "
                     f"(the layout said: {str(error).splitlines()[0][:120]})")

@@ -22,6 +22,7 @@ from pathlib import Path
 from .content.errors import Problems
 from .content.model import Glossary, plain
 from .content.model import texts as model_texts
+from .content.source import decode_text
 from .content.terms import familiar_words, is_familiar
 from .document import Document, sections, texts
 
@@ -113,13 +114,18 @@ def _masker(glossary: Glossary):
     return lambda text: pattern.sub(_MASK, text)
 
 
-def allowed_words(folder: Path) -> frozenset[str]:
+def allowed_words(folder: Path, problems: Problems) -> frozenset[str]:
     """Words a clinic has decided to keep (one per line, '#' starts a comment)."""
     path = folder / "allowed-words.txt"
     if not path.exists():
         return frozenset()
-    words = (line.split("#", 1)[0].strip().lower()
-             for line in path.read_text(encoding="utf-8").splitlines())
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.error(path, 0, 0, f"cannot read this file ({e.strerror or e})")
+        return frozenset()
+    text = decode_text(data, str(path), problems) or ""
+    words = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
     return frozenset(w for w in words if w)
 
 

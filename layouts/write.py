@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import signal
+import sys
 from pathlib import Path
 
 from .content.errors import BuildFailure
@@ -86,7 +87,13 @@ def locked(out: Path):
     """Two builds into one folder take turns instead of interleaving their files."""
     fd = os.open(out, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Said once, so a wait is never mistaken for a hang.
+            print(f"make_pdfs.py: waiting for another build of {out} to finish",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)

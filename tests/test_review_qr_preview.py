@@ -221,20 +221,22 @@ def test_strict_makes_a_due_review_an_error_and_writes_nothing(tmp_path):
 def test_the_review_interval_is_read_from_each_handouts_yaml(content, tmp_path):
     """Only the handout whose own dates say so is due, on exactly its own due date."""
     diagnosis = content / topic_file("diagnosis")
-    set_key(diagnosis, "last_reviewed", '"2025-03-31"')
-    set_key(diagnosis, "review_every_months", "8")   # due 2025-11-30: November has 30 days
-    due = datetime.date(2025, 11, 30)
+    # The days checked fall after every other review (a review date after --today is an
+    # error) and before any other is due.
+    set_key(diagnosis, "last_reviewed", '"2026-03-31"')
+    set_key(diagnosis, "review_every_months", "8")   # due 2026-11-30: November has 30 days
+    due = datetime.date(2026, 11, 30)
     assert review_dates(content)[diagnosis][1] == due
-    day_before = run_cli("--src", content, "--check", "--strict", "--today", "2025-11-29",
+    day_before = run_cli("--src", content, "--check", "--strict", "--today", "2026-11-29",
                          "--out", tmp_path / "unused")
     assert day_before.returncode == 0, day_before.stderr
-    on_the_day = run_cli("--src", content, "--check", "--strict", "--today", "2025-11-30",
+    on_the_day = run_cli("--src", content, "--check", "--strict", "--today", "2026-11-30",
                          "--out", tmp_path / "unused")
     assert on_the_day.returncode == 1
     (error,) = problems(on_the_day.stderr)
     assert (error["path"], error["line"]) == (diagnosis.resolve(), line_of(diagnosis,
                                                                            "last_reviewed"))
-    assert "2025-11-30" in error["message"]
+    assert "2026-11-30" in error["message"]
 
 
 def test_a_review_due_at_the_end_of_february_in_a_leap_year(content, tmp_path):

@@ -9,11 +9,12 @@ reported and left alone, so a backup folder is never built by mistake.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from . import model
 from .errors import Problems, did_you_mean
-from .source import read_yaml
+from .source import read_yaml, stays_inside
 
 LANGUAGE_FILE = "phrases.yaml"
 SET_FILE = "set.yaml"
@@ -41,7 +42,10 @@ def load(src: Path, clinic_file: Path, selection: Selection,
                          "language folders (such as en/) and the sets of handouts")
     languages, sets = _find(src, problems)
     _check_selection(selection, languages, sets)
-    clinic_data = read_yaml(clinic_file, problems)
+    # A clinic file in the content folder obeys its rules; one given elsewhere (--clinic) is
+    # the person's own choice.
+    in_src = Path(os.path.abspath(clinic_file)).is_relative_to(os.path.abspath(src))
+    clinic_data = read_yaml(clinic_file, problems, inside=src if in_src else None)
     clinic = model.to_clinic(clinic_data, problems) if clinic_data is not None else None
     langs = [lang for lang in languages if not selection.langs or lang in selection.langs]
     loaded = {lang: _load_language(src / lang, lang, problems) for lang in langs}
@@ -66,8 +70,15 @@ def load(src: Path, clinic_file: Path, selection: Selection,
 def _find(src: Path, problems: Problems) -> tuple[list[str], list[str]]:
     """The language folders and the set folders of the content folder, by what they hold."""
     languages, sets = [], []
-    for folder in sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if (folder / LANGUAGE_FILE).is_file():
+    for folder in _folders(src, src, problems):
+        misnamed = [folder / name for name in (LANGUAGE_FILE, SET_FILE)
+                    if (folder / Path(name).with_suffix(".yml")).is_file()
+                    and not (folder / name).is_file()]
+        if misnamed:
+            yml = misnamed[0].with_suffix(".yml")
+            problems.error(yml, 0, 0, f"'{yml.name}' ends in .yml, so '{folder.name}' is not "
+                           f"read; rename it to {misnamed[0].name}")
+        elif (folder / LANGUAGE_FILE).is_file():
             if model.LANG_CODE.match(folder.name):
                 languages.append(folder.name)
             else:
@@ -91,6 +102,18 @@ def _find(src: Path, problems: Problems) -> tuple[list[str], list[str]]:
     return languages, sets
 
 
+def _folders(folder: Path, src: Path, problems: Problems) -> list[Path]:
+    """The folders inside `folder`, leaving out hidden ones and refusing links out of src."""
+    found = []
+    for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if stays_inside(path, src):
+            found.append(path)
+        else:
+            problems.error(path, 0, 0, f"'{path.name}' is a link to {path.resolve()}, outside "
+                           f"the content folder {src}; copy the folder in instead of linking it")
+    return found
+
+
 def _check_selection(selection: Selection, languages: list[str], sets: list[str]) -> None:
     for name in selection.sets:
         if name not in sets:
@@ -103,11 +126,15 @@ def _check_selection(selection: Selection, languages: list[str], sets: list[str]
 
 
 def _load_language(folder: Path, lang: str, problems: Problems) -> model.Language | None:
-    phrases_data = read_yaml(folder / LANGUAGE_FILE, problems)
+    src = folder.parent
+    phrases_data = read_yaml(folder / LANGUAGE_FILE, problems, inside=src)
     phrases = model.to_phrases(phrases_data, problems) if phrases_data is not None else None
-    glossary_data = read_yaml(folder / GLOSSARY_FILE, problems)
+    glossary_data = read_yaml(folder / GLOSSARY_FILE, problems, inside=src)
     glossary = model.to_glossary(glossary_data, problems) if glossary_data is not None else None
     for stray in _content_files(folder):
+        if stray.suffix == ".yml" and stray.with_suffix(".yaml").name in (LANGUAGE_FILE,
+                                                                         GLOSSARY_FILE):
+            continue  # reported where the .yaml file is missing, with what to do
         if stray.name not in (LANGUAGE_FILE, GLOSSARY_FILE, "allowed-words.txt"):
             problems.error(stray, 0, 0, f"'{stray.name}' is not a file this tool reads in a "
                            f"language folder, which holds {LANGUAGE_FILE} and {GLOSSARY_FILE}; "
@@ -123,10 +150,10 @@ def _content_files(folder: Path) -> list[Path]:
 
 
 def _load_set(folder: Path, languages: dict, problems: Problems) -> model.HandoutSet | None:
-    data = read_yaml(folder / SET_FILE, problems)
+    data = read_yaml(folder / SET_FILE, problems, inside=folder.parent)
     topics = model.to_set_topics(data, problems) if data is not None else None
     editions, ok = {}, topics is not None
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for sub in _folders(folder, folder.parent, problems):
         if sub.name not in languages:
             if model.LANG_CODE.match(sub.name) and (folder.parent / sub.name).is_dir():
                 continue  # a language this run does not build (--lang)
@@ -155,15 +182,17 @@ def _load_set(folder: Path, languages: dict, problems: Problems) -> model.Handou
 
 def _load_set_language(folder: Path, topics: model.SetTopics, language: model.Language,
                        problems: Problems) -> model.SetEdition | None:
-    lang = folder.name
-    data = read_yaml(folder / SET_FILE, problems) if (folder / SET_FILE).is_file() else None
-    if data is None and not (folder / SET_FILE).is_file():
+    lang, src = folder.name, folder.parent.parent
+    data = None
+    if (folder / SET_FILE).is_file():
+        data = read_yaml(folder / SET_FILE, problems, inside=src)
+    elif not (folder / SET_FILE).with_suffix(".yml").is_file():  # else reported: rename it
         problems.error(folder / SET_FILE, 0, 0, f"{SET_FILE} is missing; write the set's title "
                        f"in {lang} in it, as 'title: ...'")
     info = model.to_set_language(data, problems) if data is not None else None
     glossary = language.glossary
     if (folder / GLOSSARY_FILE).is_file():
-        glossary = _merged_glossary(folder / GLOSSARY_FILE, language.glossary, problems)
+        glossary = _merged_glossary(folder / GLOSSARY_FILE, language.glossary, problems, src)
     names = [f"{topic}.yaml" for topic in topics.topics]
     for path in _content_files(folder):
         if path.name in (SET_FILE, GLOSSARY_FILE, *names):
@@ -180,10 +209,12 @@ def _load_set_language(folder: Path, topics: model.SetTopics, language: model.La
     for topic in topics.topics:
         path = folder / f"{topic}.yaml"
         if not path.is_file():
-            problems.warning(path, 0, 0, f"the topic '{topic}' is not written in {lang} yet, so "
-                             f"this language gets no packet of the set; add {path.name}")
+            if not path.with_suffix(".yml").is_file():  # else reported: rename it
+                problems.warning(path, 0, 0, f"the topic '{topic}' is not written in {lang} "
+                                 f"yet, so this language gets no packet of the set; add "
+                                 f"{path.name}")
             continue
-        data = read_yaml(path, problems)
+        data = read_yaml(path, problems, inside=src)
         handout = model.to_handout(data, topic, lang, problems) if data is not None else None
         ok = ok and handout is not None
         if handout is not None:
@@ -194,10 +225,10 @@ def _load_set_language(folder: Path, topics: model.SetTopics, language: model.La
                             complete=len(handouts) == len(topics.topics))
 
 
-def _merged_glossary(path: Path, shared: model.Glossary,
-                     problems: Problems) -> model.Glossary | None:
+def _merged_glossary(path: Path, shared: model.Glossary, problems: Problems,
+                     src: Path) -> model.Glossary | None:
     """The language's glossary with a set's own terms added; a term in both is a mistake."""
-    data = read_yaml(path, problems)
+    data = read_yaml(path, problems, inside=src)
     own = model.to_glossary(data, problems) if data is not None else None
     if own is None:
         return None

@@ -17,8 +17,9 @@ import typing
 import unicodedata
 from dataclasses import dataclass, field
 
+from .dates import read_date
 from .errors import Problems, did_you_mean
-from .source import Mapping, Mark, Sequence, Text
+from .source import LEFT_OUT, Mapping, Mark, Sequence, Text
 
 PAPERS = ("letter", "a4")
 EDITIONS = ("standard", "large-print")
@@ -38,6 +39,7 @@ TEXT_LENGTH = 2000    # a longer paragraph is hard to read, and slow to lay out 
 PHRASE_LENGTH = 300
 LABEL_TEXT = 200
 ITEM_TEXT = 400
+WEB_LENGTH = 300      # a QR code of a longer address is too fine to scan at its printed size
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 TOPIC_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")  # a file or folder name: set or topic
@@ -120,7 +122,8 @@ class Clinic:
         "What the clinic says in each language (warning signs, hours, language help), by "
         "language code such as en.", min_items=1, key_pattern="lang")
     web: str | None = spec("The web address where the handouts' web pages are published; each "
-                           "handout's QR code points there.", None, pattern="web")
+                           "handout's QR code points there.", None, pattern="web",
+                           max_length=WEB_LENGTH)
     mark: Mark | None = location()
 
     def name_in(self, lang: str) -> str:
@@ -468,6 +471,16 @@ _PATTERNS = {
 }
 
 
+def _text_with_colon(data) -> str | None:
+    """The start of a one-line text that YAML read as `name: value` because of its ': '."""
+    if isinstance(data, Mapping) and len(data) == 1:
+        (key, value), = data.items()
+        if isinstance(value, Text) and not value.quoted and (
+                value.mark.line == data.key_marks[key].line):
+            return f"{key}: ..." if value else f"{key}:"
+    return None
+
+
 def _kind(value) -> str:
     if isinstance(value, Mapping):
         return "a group of named values"
@@ -534,7 +547,10 @@ class _Converter:
         if dataclasses.is_dataclass(hint):
             return self.obj(hint, data, what)
         if not isinstance(data, Text):
-            self.error(data, f"{what} should be {self.expected(hint)}, not {_kind(data)}")
+            typed = _text_with_colon(data) if hint is str else None
+            self.error(data, f"{what} has ': ' in it, so YAML reads it as a name and a value, "
+                       f"not as text; put the whole text in double quotes, like \"{typed}\""
+                       if typed else f"{what} should be {self.expected(hint)}, not {_kind(data)}")
             return _INVALID
         if hint is str:
             return self.text(data, meta, what)
@@ -547,10 +563,10 @@ class _Converter:
             return _INVALID
         if hint is datetime.date:
             try:
-                return datetime.date.fromisoformat(data)
-            except ValueError:
-                self.error(data, f"{what} should be a date written YYYY-MM-DD, such as "
-                           f"\"2026-11-01\", not '{data}'")
+                return read_date(data)
+            except ValueError as e:
+                self.error(data, f"{what} should be a date written YYYY-MM-DD (year, month, "
+                           f"day), not '{data}': {e}")
                 return _INVALID
         raise TypeError(hint)  # pragma: no cover - a model field of a type not handled here
 
@@ -560,13 +576,17 @@ class _Converter:
                 "a date (YYYY-MM-DD)"}.get(hint, "text")
 
     def text(self, data: Text, meta, what: str):
+        if data.comment and not ("pattern" in meta or "choices" in meta):  # free text only
+            where = data.comment
+            self.problems.warning(where.path, where.line, where.col, LEFT_OUT)
         value = unicodedata.normalize("NFC", data).strip()
         if not value:
             self.error(data, f"{what} is empty; write the text, or remove the line")
             return _INVALID
         if len(value) > meta.get("max_length", TEXT_LENGTH):
             limit = meta.get("max_length", TEXT_LENGTH)
-            advice = ("a word or two" if limit < 100 else
+            advice = ("a word or two" if limit < 100 else "a shorter address"
+                      if meta.get("pattern") == "web" else
                       "split it into shorter paragraphs or items")
             self.error(data, f"{what} is {len(value)} characters long; keep it to {limit} or "
                        f"fewer ({advice})")
@@ -719,7 +739,20 @@ def to_handout(data, topic: str, lang: str, problems: Problems) -> Handout | Non
         handout = dataclasses.replace(handout, topic=topic, lang=lang)
         _check_field_names(handout, problems)
         _check_pictures(handout, problems)
+        _check_headings(handout, problems)
     return handout
+
+
+HEADING_LENGTH = 80  # characters: longer reads as a sentence, not a signpost
+
+
+def _check_headings(handout: Handout, problems: Problems) -> None:
+    for section in handout.sections:
+        length = len(plain(section.heading))
+        if length > HEADING_LENGTH:
+            problems.at(section.heading, f"this heading is {length} characters long; a heading "
+                        f"is read at a glance, so keep it to {HEADING_LENGTH} or fewer and move "
+                        "the rest into the text below it", "warning")
 
 
 def _check_pictures(handout: Handout, problems: Problems) -> None:
@@ -762,6 +795,9 @@ def _check_placeholders(phrases: Phrases, problems: Problems) -> None:
                            "written are printed here)"))
         if text.count("{") != text.count("}"):
             problems.at(text, "a '{' or '}' has no partner")
+        elif allowed and ("{{" in text or "}}" in text):  # format() prints {{date}} as {date}
+            problems.at(text, "'{{' and '}}' print as '{' and '}'; write a placeholder with one "
+                        "brace on each side, such as {" + min(allowed) + "}")
 
 
 def field_name(topic: str, name: str) -> str:

@@ -8,6 +8,10 @@ booleans, numbers or times). The model decides what a value means.
 
 from __future__ import annotations
 
+import bisect
+import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,25 +31,98 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 @dataclass(frozen=True)
 class Mark:
+    """Where a value was typed: 1-based line and column, counted as an editor shows them."""
+
     path: str
     line: int
     col: int
 
 
+# The line breaks YAML counts (so line numbers agree with the parser's).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_ZERO_WIDTH_JOINER = "\u200d"
+
+
+def _joins_previous(char: str) -> bool:
+    """A code point drawn as part of the character before it: an accent, a variation selector,
+    an emoji's skin tone or tag."""
+    code = ord(char)
+    return (unicodedata.category(char) in ("Mn", "Me", "Mc") or 0xFE00 <= code <= 0xFE0F
+            or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F)
+
+
+def column_after(before: str) -> int:
+    """The 1-based column just after `before` (the start of a line up to a point).
+
+    A column counts characters as a person sees them: a letter with its accents, typed as one
+    code point or as several, is one; so is an emoji, with its skin tone or joined to others
+    (family, health worker), and a flag; a tab is one. PyYAML counts code points instead.
+    """
+    if before.isascii():
+        return len(before) + 1
+    count, joining, half_flag = 0, False, False
+    for char in before:
+        if joining:  # the emoji after a zero-width joiner is part of the one before it
+            joining = False
+            continue
+        if char == _ZERO_WIDTH_JOINER:
+            joining = True
+            continue
+        if _joins_previous(char):
+            continue
+        if 0x1F1E6 <= ord(char) <= 0x1F1FF:  # two regional indicators make one flag
+            half_flag = not half_flag
+            if not half_flag:
+                continue
+        else:
+            half_flag = False
+        count += 1
+    return count + 1
+
+
+class Lines:
+    """Text -> the line and column of any index in it, as an editor shows them."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+    def line(self, index: int) -> int:
+        return bisect.bisect_right(self.starts, index)
+
+    def where(self, index: int) -> tuple[int, int]:
+        line = self.line(index)
+        return line, column_after(self.text[self.starts[line - 1]:index])
+
+    def end_of_line(self, index: int) -> int:
+        line = self.line(index)
+        return self.starts[line] if line < len(self.starts) else len(self.text)
+
+
 class Text(str):
-    """A scalar as typed, with where it was typed."""
+    """A scalar as typed, with where it was typed (and where a ` #` after it starts a comment,
+    which YAML drops: see LEFT_OUT)."""
 
     mark: Mark
     quoted: bool
+    comment: Mark | None
 
-    def __new__(cls, value: str, mark: Mark, quoted: bool = False):
+    def __new__(cls, value: str, mark: Mark, quoted: bool = False, comment: Mark | None = None):
         self = super().__new__(cls, value)
         self.mark = mark
         self.quoted = quoted
+        self.comment = comment
         return self
 
     def __reduce__(self):  # keep the location when sent to another process
-        return (Text, (str(self), self.mark, self.quoted))
+        return (Text, (str(self), self.mark, self.quoted, self.comment))
+
+
+# Said at the '#' of a comment that follows text on its line (the model knows which values are
+# text, so it decides where to say it).
+LEFT_OUT = ("the words after ' #' are left out: YAML reads ' #' as the start of a note for "
+            "editors; if they belong to the text, put the whole text in double quotes; if they "
+            "are a note, move them to a line of their own")
 
 
 class Mapping(dict):
@@ -112,12 +189,29 @@ def _plain(problem: str, char: str) -> str:
     return f"this is not valid YAML ({problem}); check the quotes, colons and indentation"
 
 
-def read_yaml(path: Path, problems: Problems, shown_as: str | None = None):
-    """Read one YAML file into located data, or report why it cannot be read and return None."""
+def read_yaml(path: Path, problems: Problems, shown_as: str | None = None,
+              inside: Path | None = None):
+    """Read one YAML file into located data, or report why it cannot be read and return None.
+
+    With `inside` (the content folder), a file that is a link leading out of it is refused:
+    what is built is what the folder holds, not whatever a link points to today.
+    """
     name = shown_as or str(path)
+    if inside is not None and not stays_inside(path, inside):
+        problems.error(name, 0, 0, f"this file is a link to {path.resolve()}, outside the "
+                       f"content folder {inside}; copy the file into the folder instead")
+        return None
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        misnamed = path.with_suffix(".yml")
+        if misnamed.is_file():
+            problems.error(misnamed, 0, 0, f"'{misnamed.name}' ends in .yml; rename it to "
+                           f"{path.name}")
+        else:
+            problems.error(name, 0, 0, "this file is missing")
+        return None
     except OSError as e:
         problems.error(name, 0, 0, f"cannot read this file ({e.strerror or e})")
         return None
@@ -128,32 +222,52 @@ def read_yaml(path: Path, problems: Problems, shown_as: str | None = None):
     return parse_yaml(data, name, problems)
 
 
-def parse_yaml(data: bytes, name: str, problems: Problems):
-    """Parse YAML bytes into located data; report every problem found and return None on failure."""
+def stays_inside(path: Path, folder: Path) -> bool:
+    """Whether path, once every link on the way is followed, is still inside folder."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+
+
+def decode_text(data: bytes, name: str, problems: Problems) -> str | None:
+    """The text of a content file's bytes (UTF-8, with or without a BOM), or None when it is
+    not UTF-8, reported at the first character that is not."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        before = data[:e.start].decode("utf-8").removeprefix("\ufeff")
+        line, col = Lines(before).where(len(before))
         problems.error(name, line, col, "this file is not saved as UTF-8 text; in your editor, "
                        "save it again with the encoding 'UTF-8'")
         return None
-    text = text.removeprefix("\ufeff")
+
+
+def parse_yaml(data: bytes, name: str, problems: Problems):
+    """Parse YAML bytes into located data; report every problem found and return None on failure."""
+    text = decode_text(data, name, problems)
+    if text is None:
+        return None
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#")
                                for ln in text.splitlines()):
         problems.error(name, 1, 1, "the file is empty; it needs the content described in "
                        "handouts/README.md")
         return None
+    lines = Lines(text)
     try:
-        return _Builder(name, problems).build(yaml.parse(text, Loader=_Loader))
+        return _Builder(name, problems, lines).build(yaml.parse(text, Loader=_Loader))
     except yaml.reader.ReaderError as e:
-        line = text.count("\n", 0, e.position) + 1
-        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        # The C parser gives the position in UTF-8 bytes, not characters: find it again.
+        found = yaml.reader.Reader.NON_PRINTABLE.search(text)
+        line, col = lines.where(found.start() if found else e.position)
         problems.error(name, line, col, f"the character U+{e.character:04X} cannot be used in "
                        "a YAML file; delete it")
     except yaml.MarkedYAMLError as e:
+        cause = _explained(text, lines, e)
+        if cause:
+            index, message = cause
+            line, col = lines.where(index)
+            problems.error(name, line, col, message)
+            return None
         mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        line, col = lines.where(mark.index) if mark else (0, 0)
         char = text[mark.index] if mark and mark.index < len(text) else ""
         problems.error(name, line, col, _plain(f"{e.context or ''} {e.problem or ''}", char))
     except _Refused:
@@ -161,18 +275,83 @@ def parse_yaml(data: bytes, name: str, problems: Problems):
     return None
 
 
+def _explained(text: str, lines: Lines, error: yaml.MarkedYAMLError):
+    """(where the cause is, what to do) when a quote left open or closed too early, or a
+    ` #` that cut a text short, explains a YAML error; else None."""
+    if error.context == "while scanning a quoted scalar" and error.context_mark:
+        quote = text[error.context_mark.index]
+        return error.context_mark.index, (
+            f"the quote {quote} that opens this text is never closed; add a {quote} at the end "
+            "of the text")
+    problem = error.problem_mark
+    if problem is None:
+        return None
+    quoted = plain = None  # the last quoted and plain text before the problem
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.index >= problem.index:
+                break
+            if isinstance(token, yaml.ScalarToken):
+                if token.style in ("'", '"'):
+                    quoted = token
+                else:
+                    plain = token
+    except yaml.YAMLError:
+        pass  # the scan stops at the same problem
+    problem_line = lines.line(problem.index)
+    if quoted is not None and lines.line(quoted.end_mark.index) == problem_line:
+        return _closed_too_early(text, lines, quoted)
+    if plain is not None and lines.line(plain.end_mark.index) == problem_line - 1:
+        end = plain.end_mark.index
+        comment = _COMMENT_AFTER.match(text, end, lines.end_of_line(end))
+        if comment:  # the text went on, but ' #' ended it: the next line is left over
+            return comment.end() - 1, (
+                f"{LEFT_OUT.split(';')[0]}, so the text ends here and line {problem_line} "
+                "cannot be read; if the '#' belongs to the text, put the whole text in double "
+                "quotes; if it starts a note, move the note to a line of its own")
+    return None
+
+
+def _closed_too_early(text: str, lines: Lines, last) -> tuple[int, str]:
+    opened, closed = last.start_mark.index, last.end_mark.index - 1
+    quote = text[opened]
+    closed_line, closed_col = lines.where(closed)
+    if lines.line(opened) != closed_line:
+        return opened, (f"the quote {quote} that opens this text is not closed on its line, so "
+                        f"the text runs on to the next {quote} (line {closed_line}, column "
+                        f"{closed_col}); add a {quote} at the end of the text")
+    fix = ('write each " inside the text as \\", or put the whole text in single quotes'
+           if quote == '"' else
+           "put the whole text in double quotes instead, or write each ' inside it as ''")
+    return opened, (f"this text starts with {quote}, so it ends at the next {quote} (column "
+                    f"{closed_col}) and what follows cannot be read; {fix}")
+
+
 class _Refused(Exception):
     """Stop reading a file after a problem that makes the rest meaningless."""
 
 
+_COMMENT_AFTER = re.compile(r"[ \t]+#")
+
+
 class _Builder:
-    def __init__(self, name: str, problems: Problems):
+    def __init__(self, name: str, problems: Problems, lines: Lines):
         self.name = name
         self.problems = problems
+        self.lines = lines
         self.nodes = 0
 
     def mark(self, event) -> Mark:
-        return Mark(self.name, event.start_mark.line + 1, event.start_mark.column + 1)
+        return Mark(self.name, *self.lines.where(event.start_mark.index))
+
+    def comment_after(self, event) -> Mark | None:
+        """Where a comment starts on the line a plain value ends, if one does: YAML drops
+        ` #` and what follows, which after text is usually a mistake."""
+        if event.style:  # quoted or a block: the text visibly ends before any comment
+            return None
+        end = event.end_mark.index
+        rest = _COMMENT_AFTER.match(self.lines.text, end, self.lines.end_of_line(end))
+        return Mark(self.name, *self.lines.where(rest.end() - 1)) if rest else None
 
     def refuse(self, event, message: str):
         m = self.mark(event)
@@ -210,7 +389,8 @@ class _Builder:
                         "allowed, so write the text out in full")
         self.check(event)
         if isinstance(event, yaml.ScalarEvent):
-            return Text(event.value, self.mark(event), quoted=event.style in ("'", '"', "|", ">"))
+            return Text(event.value, self.mark(event), quoted=event.style in ("'", '"', "|", ">"),
+                        comment=self.comment_after(event))
         if isinstance(event, yaml.SequenceStartEvent):
             seq = Sequence(self.mark(event))
             for item in events:
@@ -228,8 +408,8 @@ class _Builder:
                 key = key_event.value
                 if key in mapping:
                     first = mapping.key_marks[key]
-                    self.problems.error(self.name, key_event.start_mark.line + 1,
-                                        key_event.start_mark.column + 1,
+                    where = self.mark(key_event)
+                    self.problems.error(self.name, where.line, where.col,
                                         f"'{key}' is given twice (first on line {first.line}); "
                                         "keep one and delete the other")
                     self.node(next(events), events, depth + 1)  # skip the duplicate's value

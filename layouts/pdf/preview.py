@@ -9,14 +9,22 @@ COLUMNS = 6
 GAP_PX = 12
 
 
+def missing() -> str | None:
+    """What --preview lacks to run here (it is an optional extra), or None."""
+    try:
+        import pypdfium2  # noqa: F401
+        from PIL import Image  # noqa: F401
+    except ImportError as e:
+        return (f"--preview needs pypdfium2 and pillow, and {e.name or 'one of them'} is not "
+                "installed; install them with: python -m pip install -e \".[preview]\" (or "
+                "leave out --preview)")
+    return None
+
+
 def contact_sheet(pdf: bytes) -> bytes:
     """Every page of the PDF, in reading order, on one PNG."""
-    try:
-        import pypdfium2
-        from PIL import Image
-    except ImportError as e:  # an optional extra: say how to get it
-        raise RuntimeError("--preview needs pypdfium2: run "
-                           "python -m pip install -e \".[preview]\"") from e
+    import pypdfium2
+    from PIL import Image
     document = pypdfium2.PdfDocument(pdf)
     try:
         pages = []

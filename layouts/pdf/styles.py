@@ -15,6 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from ..content.errors import BuildFailure
 from ..content.model import EDITIONS as MODEL_EDITIONS
 
 FONTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
@@ -43,7 +44,15 @@ WARNING_RULE = colors.HexColor("#8a4b00")
 def register_fonts() -> None:
     """Register the bundled fonts once, and make ReportLab default to them, not to Helvetica."""
     for name, file in _FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(FONTS_DIR / file)))
+        path = FONTS_DIR / file
+        try:
+            font = TTFont(name, str(path), validate=1)  # table checksums catch damage
+        except Exception:  # whatever a damaged file makes the parser raise
+            raise BuildFailure(f"{path}: this font file is damaged or missing, so nothing can "
+                               "be printed; put back the file that came with the tool "
+                               "(reinstall it, or copy assets/fonts from a fresh download)"
+                               ) from None
+        pdfmetrics.registerFont(font)
     pdfmetrics.registerFontFamily(BODY, normal=BODY, bold=BODY_BOLD, italic=BODY,
                                   boldItalic=BODY_BOLD)
     pdfmetrics.registerFontFamily(FALLBACK, normal=FALLBACK, bold=FALLBACK_BOLD,

@@ -480,3 +480,63 @@ def test_the_page_and_the_pdf_say_the_same_words(built, site, documents, handout
     assert not only_online, f"the page says what the PDF does not: {dict(only_online)}"
     only_printed = set(printed - page) - paper_only_words(documents[handout])
     assert not only_printed, f"the PDF says what the page does not: {sorted(only_printed)}"
+
+
+# ---- a library of sets --------------------------------------------------------------------------
+
+def test_a_second_set_and_a_half_written_language_get_their_pages(tmp_path):
+    """The made-up set of test_library.py: its pages, an SVG picture drawn with the labels the
+    language gives it, and a language still being written that lists only what it has."""
+    from test_library import CHEMO, library
+
+    src = library(tmp_path)
+    out = tmp_path / "build"
+    result = run_cli("--src", src, "--out", out, "--format", "html", "--set", CHEMO)
+    assert result.returncode == 0, result.stderr
+    site = out / "site"
+    written = sets(src)[CHEMO]
+    assert written["es"] != written["en"], "the fixture's Spanish should be half written"
+
+    listing = read_page(site / CHEMO / "es" / "index.html")
+    listed = [a for tag, a, _ in listing.links if tag == "a" and a.endswith(".html")
+              and "/" not in a]
+    assert listed == [f"{topic}.html" for topic in written["es"]]
+    assert not [a for _, a, _ in listing.links if a.endswith("packet.pdf")]
+
+    for topic in written["en"]:
+        links = [a for _, a, _ in read_page(site / CHEMO / "en" / f"{topic}.html").links]
+        assert (f"../es/{topic}.html" in links) == (topic in written["es"]), topic
+
+    for lang in written:
+        data = load(src / CHEMO / lang / "your-pump.yaml")
+        (picture,) = [block["picture"] for section in data["sections"]
+                      for block in section["blocks"] if "picture" in block]
+        text = (site / CHEMO / lang / "your-pump.html").read_text(encoding="utf-8")
+        svg = text[text.index("<svg"):text.index("</svg>")]
+        assert f'aria-label="{picture["alt"]}"' in svg
+        for label in picture.get("labels", {}).values():
+            assert f">{label}</text>" in svg, f"{lang}: the picture does not say {label}"
+    assert not (site / "index.html").exists(), "a run narrowed to a set leaves the site's index"
+
+
+def test_a_rebuild_rewrites_only_the_pages_whose_words_changed(own_content, tmp_path):
+    out = tmp_path / "out"
+    args = ("--src", own_content, "--out", out, "--format", "html", "--lang", "en",
+            "--topic", "diagnosis", "--topic", "follow-up")
+    assert run_cli(*args).returncode == 0
+
+    def written() -> set[str]:
+        entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+        return {e["path"] for e in entries if e["written"]}
+
+    assert run_cli(*args).returncode == 0
+    assert written() == set(), "a run with nothing changed wrote files"
+
+    def typed(data):
+        data["key_points"][0] = "A new first key point."
+
+    edit(own_content / "pancreatic-net" / "en" / "diagnosis.yaml", typed)
+    assert run_cli(*args).returncode == 0
+    site = "site/pancreatic-net/en"
+    assert written() == {f"{site}/diagnosis.html",
+                         *(f"{site}/{edition}/diagnosis.pdf" for edition in EDITIONS)}

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from functools import cache
 from pathlib import Path
 
@@ -273,13 +272,6 @@ def test_an_unreviewed_translation_says_so_on_its_pages(site):
 
 # ---- staff text and other languages -------------------------------------------------------------
 
-@pytest.fixture
-def own_content(content) -> Path:
-    """A private copy of the shipped content, with the assets folder beside it."""
-    shutil.copytree(ROOT / "assets" / "images", content.parent / "assets" / "images")
-    return content
-
-
 def edit(path: Path, change) -> None:
     """Change a content file's data and write it back as YAML."""
     data = load(path)
@@ -287,8 +279,7 @@ def edit(path: Path, change) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def test_staff_text_is_escaped_and_bold_is_strong(own_content, tmp_path):
-    content = own_content
+def test_staff_text_is_escaped_and_bold_is_strong(content, tmp_path):
     def typed(data):
         data["key_points"][0] = "<script>alert(1)</script> & <b>this</b> is **bold**."
 
@@ -303,8 +294,7 @@ def test_staff_text_is_escaped_and_bold_is_strong(own_content, tmp_path):
     assert "<script" not in text
 
 
-def test_a_term_said_in_another_language_is_marked_with_it(own_content, tmp_path):
-    content = own_content
+def test_a_term_said_in_another_language_is_marked_with_it(content, tmp_path):
     glossary = content / "es" / "glossary.yaml"
     term = load(glossary)["terms"][0]
     edit(glossary, lambda data: data["terms"][0].update(say_lang="en"))
@@ -519,9 +509,9 @@ def test_a_second_set_and_a_half_written_language_get_their_pages(tmp_path):
     assert not (site / "index.html").exists(), "a run narrowed to a set leaves the site's index"
 
 
-def test_a_rebuild_rewrites_only_the_pages_whose_words_changed(own_content, tmp_path):
+def test_a_rebuild_rewrites_only_the_pages_whose_words_changed(content, tmp_path):
     out = tmp_path / "out"
-    args = ("--src", own_content, "--out", out, "--format", "html", "--lang", "en",
+    args = ("--src", content, "--out", out, "--format", "html", "--lang", "en",
             "--topic", "diagnosis", "--topic", "follow-up")
     assert run_cli(*args).returncode == 0
 
@@ -535,7 +525,7 @@ def test_a_rebuild_rewrites_only_the_pages_whose_words_changed(own_content, tmp_
     def typed(data):
         data["key_points"][0] = "A new first key point."
 
-    edit(own_content / "pancreatic-net" / "en" / "diagnosis.yaml", typed)
+    edit(content / "pancreatic-net" / "en" / "diagnosis.yaml", typed)
     assert run_cli(*args).returncode == 0
     site = "site/pancreatic-net/en"
     assert written() == {f"{site}/diagnosis.html",

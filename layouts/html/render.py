@@ -383,5 +383,5 @@ def _pancreas_svg(labels: tuple, name: str) -> str:
     from .drawing import inline_svg
 
     register_fonts()
-    drawing = pancreas_drawing(DRAWING_WIDTH, dict(labels), BODY, DRAWING_LABEL_SIZE, "#1a1a1a")
+    drawing = pancreas_drawing(DRAWING_WIDTH, dict(labels), BODY, DRAWING_LABEL_SIZE)
     return inline_svg(drawing, name)

@@ -103,7 +103,7 @@ class Site:
         return out
 
     def assets(self) -> list[tuple[str, dict, bytes]]:
-        out = [(f"{SITE}/{FILES}/style.css", ASSET, (HERE / "style.css").read_bytes())]
+        out = [(f"{SITE}/{FILES}/style.css", ASSET, stylesheet())]
         out += [(f"{SITE}/{FILES}/fonts/{name}", ASSET, (FONTS_DIR / name).read_bytes())
                 for name in FONTS]
         # The logo, and the PNG and JPEG pictures shown (an SVG is drawn into its page).
@@ -194,6 +194,20 @@ class Site:
         return render.site_page(self.frame(first, 0),
                                 self.content.languages[first].phrases.web.site_title,
                                 tuple(groups))
+
+
+def stylesheet() -> bytes:
+    """style.css with the print's colours, which styles.py owns, in place of `@colours;`."""
+    from ..pdf.styles import HEADING_INK, INK, RULE_INK, TINT, WARNING_RULE, WARNING_TINT
+
+    colours = {"ink": INK, "heading-ink": HEADING_INK, "rule": RULE_INK, "tint": TINT,
+               "warning-tint": WARNING_TINT, "warning-rule": WARNING_RULE}
+    root = ":root {\n" + "".join(f"  --{name}: #{colour.hexval()[2:]};\n"
+                                  for name, colour in colours.items()) + "}"
+    css = (HERE / "style.css").read_text(encoding="utf-8")
+    if css.count("@colours;") != 1:  # pragma: no cover - our own file
+        raise ValueError("style.css must say @colours; once, where the colours go")
+    return css.replace("@colours;", root).encode("utf-8")
 
 
 def _page_meta(set_name: str | None, topic: str, lang: str | None) -> dict:

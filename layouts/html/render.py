@@ -120,12 +120,11 @@ def phone_link(phone: doc.Phone, css: str = "") -> str:
 
 # ---- pages --------------------------------------------------------------------------------------
 
-def page(frame: Frame, title: str, body: list[str], head: list[str] = (),
+def page(frame: Frame, title: str, body: list[str], head: list[str] | tuple = (),
          description: str = "") -> str:
     """A whole page: head, banner and menu, the main content, the footer."""
     w = frame.words
-    meta = (f'<meta name="description" content="{attr(description)}">\n'
-            if description else "")
+    meta = f'<meta name="description" content="{attr(description)}">' if description else ""
     lines = [
         "<!DOCTYPE html>",
         f'<html lang="{attr(frame.lang)}">',
@@ -133,7 +132,7 @@ def page(frame: Frame, title: str, body: list[str], head: list[str] = (),
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_escape(plain(title))} | {_escape(plain(frame.clinic_name))}</title>",
-        meta.rstrip("\n"),
+        meta,
         f'<link rel="stylesheet" href="{attr(frame.stylesheet)}">',
         *head,
         "</head>",

@@ -44,6 +44,10 @@ def parse_args(argv):
                         help="build only this edition (repeatable)")
     parser.add_argument("--paper", action="append", choices=PAPERS, default=[],
                         help="paper size; default: the one clinic.yaml names (repeatable)")
+    parser.add_argument("--format", action="append", choices=("pdf", "html"), default=[],
+                        dest="formats",
+                        help="build only the PDFs, or only the web site under <out>/site/ with "
+                             "the PDFs it offers (repeatable; default: both)")
     parser.add_argument("--check", action="store_true",
                         help="check the content and report problems; write nothing")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -93,7 +97,7 @@ def main(argv=None) -> int:
                       papers=once(args.paper), check=args.check, strict=args.strict,
                       fill=args.fill, flatten=args.flatten, jobs=args.jobs, shard=args.shard,
                       today=args.today, preview=args.preview, force=args.force,
-                      list_fields=args.list_fields)
+                      list_fields=args.list_fields, formats=once(args.formats))
     if args.watch:
         from layouts.watch import watch
 

@@ -28,7 +28,9 @@ from .write import (
     write_all,
 )
 
-__all__ = ["Options", "Outcome", "UsageError", "build"]
+__all__ = ["FORMATS", "Options", "Outcome", "UsageError", "build"]
+
+FORMATS = ("pdf", "html")  # printable and fillable PDFs; the web site (DESIGN.md part 2)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class Options:
     shard: str | None = None      # "K/N"
     force: bool = False           # rebuild every output, even those found up to date
     list_fields: bool = False     # only print the header line of a patients file
+    formats: tuple[str, ...] = ()  # "pdf", "html"; empty means both
+
+    @property
+    def output_formats(self) -> tuple[str, ...]:
+        return self.formats or FORMATS
 
     @property
     def clinic_file(self) -> Path:
@@ -90,7 +97,7 @@ def build(options: Options) -> Outcome:
     # A fill's --set and --lang are only defaults: a row may choose any set and language.
     selection = library.Selection() if options.fill or options.list_fields else options.selection
     content = library.load(options.src, options.clinic_file, selection, problems)
-    logo, planned, pictures = None, [], {}
+    logo, planned, pictures, web = None, [], {}, None
     if content:
         _check_topics(content, options)
         check_printable(content, problems)
@@ -105,6 +112,8 @@ def build(options: Options) -> Outcome:
                         "the site/ folder is published", "warning")
     if content and not problems.errors and not (options.fill or options.list_fields):
         planned = plan(content, options, logo, reading, pictures)
+        web = plan_site(content, options, logo, reading, pictures, planned)
+        planned += web.pdfs if web else []
         check_overflows(content.clinic, [p.job for p in planned], problems)
     found = problems.sorted()
     if options.strict:  # warnings become errors, and say so
@@ -123,17 +132,21 @@ def build(options: Options) -> Outcome:
     kept = {p.path: recorded[p.path] for p in planned
             if is_up_to_date(options.out, p.path, keys[p.path], recorded, options.preview)}
     to_make = [p for p in planned if p.path not in kept]
+    # A PDF the site offers shares its job with the printed one, and is rendered once.
+    jobs = list({id(p.job): p.job for p in to_make}.values())
     try:
-        results = _make_pdfs([p.job for p in to_make], options.jobs)
+        results = dict(zip(map(id, jobs), _make_pdfs(jobs, options.jobs)))
     except LayoutError as e:
         # The model's length limits should prevent this; if a block still cannot fit a page,
         # say so against the handouts instead of showing a traceback.
-        return _too_tall(outcome, [p.job for p in to_make], e)
-    pages = {p.path: result.pages for p, result in zip(to_make, results)}
+        return _too_tall(outcome, jobs, e)
+    pages = {p.path: results[id(p.job)].pages for p in to_make}
     pages.update((path, record["entry"].get("pages", 0)) for path, record in kept.items())
     if _check_lengths(planned, pages, outcome, options.strict):
         return outcome
-    made = [(p.path, p.meta, result, keys[p.path]) for p, result in zip(to_make, results)]
+    made = [(p.path, p.meta, results[id(p.job)], keys[p.path]) for p in to_make]
+    if web:
+        made, kept = web.add_pages(made, kept, options.out, recorded)
     outcome.written = write_all(options.out, made, kept, options.preview)
     return outcome
 
@@ -278,6 +291,8 @@ def plan(content: model.Content, options: Options, logo, reading: dict,
     from .pdf.render import Job
 
     planned = []
+    if "pdf" not in options.output_formats:
+        return planned
     logo_path = str(logo.path) if logo else None
     for name, handout_set in content.sets.items():
         topics = [t for t in handout_set.topics if not options.topics or t in options.topics]
@@ -306,6 +321,20 @@ def plan(content: model.Content, options: Options, logo, reading: dict,
                             packet_job(content, name, lang, edition_name, paper, logo_path,
                                        pictures)))
     return planned
+
+
+def plan_site(content: model.Content, options: Options, logo, reading: dict, pictures: dict,
+              planned: list[Planned]):
+    """The web site, when the run makes it: its pages, and the PDFs they offer (the clinic's
+    paper, both editions) as outputs of their own that share the printed PDFs' render jobs."""
+    if "html" not in options.output_formats:
+        return None
+    from .html.site import Site
+
+    offered = plan(content, dataclasses.replace(options, papers=(content.clinic.paper,),
+                                                editions=(), formats=("pdf",)), logo, reading,
+                   pictures)
+    return Site(content, options.selection, logo, pictures, planned, offered)
 
 
 def packet_job(content: model.Content, set_name: str, lang: str, edition: str, paper: str,

@@ -41,11 +41,12 @@ def private_folder(folder: Path) -> Path:
 
 
 def write_all(out: Path, made, kept: dict, preview: bool = False) -> list[dict]:
-    """Write every new PDF (and its preview), then the manifest of this run's whole selection
+    """Write every new file (and a PDF's preview), then the manifest of this run's whole selection
     and the state the next run reads, each atomically; return the manifest entries.
 
-    made: (relative path, manifest metadata, rendered result, input key) of each new file;
-    kept: relative path -> the record of a file found up to date and left alone.
+    made: (relative path, manifest metadata, rendered result, input key) of each new file,
+    where the result is a rendered PDF or, for any other file (a web page, a stylesheet), its
+    bytes; kept: relative path -> the record of a file found up to date and left alone.
     """
     from .state import STATE_FILE, read_state, state_bytes
 
@@ -59,6 +60,13 @@ def write_all(out: Path, made, kept: dict, preview: bool = False) -> list[dict]:
             for relative, meta, result, key in made:
                 target = out / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(result, bytes):
+                    write_atomically(target, result)
+                    entry = {"path": relative, **meta,
+                             "sha256": hashlib.sha256(result).hexdigest()}
+                    records[relative] = {"key": key, "entry": entry}
+                    entries.append({**entry, "written": True})
+                    continue
                 write_atomically(target, result.pdf)
                 entry = {"path": relative, **meta, "pages": result.pages,
                          "sha256": hashlib.sha256(result.pdf).hexdigest(),

@@ -18,7 +18,7 @@ import pytest
 from conftest import HANDOUTS, ROOT, run_cli
 
 SET = "pancreatic-net"
-NARROW = ("--lang", "en", "--paper", "letter")
+NARROW = ("--lang", "en", "--paper", "letter", "--format", "pdf")  # the site: test_web.py
 
 
 def pdfs(out: Path) -> dict[str, tuple[int, bytes]]:

@@ -52,7 +52,7 @@ def built_library(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("library")
     src = library(tmp)
     out = tmp / "build"
-    result = run_cli("--src", src, "--out", out, "--edition", "standard")
+    result = run_cli("--src", src, "--out", out, "--edition", "standard", "--format", "pdf")
     assert result.returncode == 0, result.stderr
     return src, out, result
 
@@ -139,7 +139,7 @@ def test_set_narrows_the_build(tmp_path):
     src = library(tmp_path)
     out = tmp_path / "out"
     result = run_cli("--src", src, "--out", out, "--set", CHEMO, "--lang", "en",
-                     "--edition", "standard", "--topic", "eating")
+                     "--edition", "standard", "--topic", "eating", "--format", "pdf")
     assert result.returncode == 0, result.stderr
     assert [e["path"] for e in manifest(out)] == [f"{CHEMO}/en/letter/standard/eating.pdf"]
     assert not (out / SET).exists()

@@ -273,7 +273,7 @@ def test_a_section_plain_but_for_glossary_terms_is_not_flagged(content, tmp_path
 
 def test_each_handouts_manifest_entry_has_its_reading_level(tmp_path):
     out = tmp_path / "out"
-    result = run_cli("--out", out, "--edition", "standard", "--paper", "letter")
+    result = run_cli("--out", out, "--edition", "standard", "--paper", "letter", "--format", "pdf")
     assert result.returncode == 0, result.stderr
     entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
     handouts = [e for e in entries if e["topic"] != "packet"]

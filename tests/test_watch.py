@@ -52,7 +52,7 @@ def test_watch_rebuilds_on_every_save_and_stops_cleanly(tmp_path):
     shutil.copytree(ROOT / "assets" / "images", tmp_path / "assets" / "images")
     out = tmp_path / "out"
     watcher = Watcher("--src", src, "--out", out, "--lang", "en", "--paper", "letter",
-                      "--edition", "standard")
+                      "--edition", "standard", "--format", "pdf")
     try:
         watcher.wait_for_builds(1)
         folder = out / SET / "en" / "letter" / "standard"

@@ -135,6 +135,35 @@ class Clinic:
 # ---- words the layout prints --------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class WebPhrases:
+    """The words only the web pages print (the site's links, its menus), per language."""
+
+    language_name: str = phrase("The language's name in itself, such as English or Español, for "
+                                "links to pages in this language.")
+    skip_link: str = phrase("Link that jumps over the menu to the handout, for keyboards and "
+                            "screen readers.")
+    site_title: str = phrase("Heading of the site's first page, which lists every set.")
+    sets_heading: str = phrase("Heading over the sets of handouts in this language, on the "
+                               "site's first page.")
+    menu_label: str = phrase("Name of the menu of links at the top of each page, for screen "
+                             "readers.")
+    home_link: str = phrase("Link back to the site's first page.")
+    languages_label: str = phrase("Words before the links to this page in other languages.")
+    print_heading: str = phrase("Heading over the links to the printable PDFs.")
+    standard_pdf: str = phrase("Link to the handout's PDF in regular print.")
+    large_print_pdf: str = phrase("Link to the handout's PDF in large print.")
+    packet_standard_pdf: str = phrase("Link to every handout of the set in one PDF, regular "
+                                      "print.")
+    packet_large_print_pdf: str = phrase("Link to every handout of the set in one PDF, large "
+                                         "print.")
+    write_in_pdf: str = phrase("Link to the PDF to type or write the answers in, under the "
+                               "questions.")
+    fill_in_pdf: str = phrase("Link to the PDF to fill in, under a part with blanks, boxes to "
+                              "tick or a table.")
+    mark: Mark | None = location()
+
+
+@dataclass(frozen=True)
 class Phrases:
     """The small words the layout prints, per language (handouts/<lang>/phrases.yaml)."""
 
@@ -170,6 +199,7 @@ class Phrases:
     months: tuple[str, ...] = spec("The twelve month names, January first.", min_items=12,
                                    max_items=12)
     date_format: str = phrase("How a date is written; {day}, {month} and {year} are filled in.")
+    web: WebPhrases = spec("The words only the web pages print: their links and menus.")
     online_label: str | None = phrase("Words beside the QR code that leads to the clinic's "
                                     "web address, such as: Read this online.", None)
     translation_reviewed: bool = spec("false while a qualified translator has not yet checked "

@@ -716,7 +716,9 @@ def test_list_fields_prints_a_header_that_fills(tmp_path):
     assert len(header) == 1
     columns = header[0].split(",")
     assert columns[:3] == ["id", "patient_name", "date_given"]
-    assert "stage" in columns and "diagnosis.q1" in columns and "q1" not in columns
+    assert "stage" in columns and "why_cancer" in columns
+    # A short name that means two different questions is given in full.
+    assert "diagnosis.results" in columns and "results" not in columns
     assert len(columns) == len(set(columns))
     csv_path = tmp_path / "patients.csv"
     csv_path.write_text(header[0] + "\np1\n", encoding="utf-8")   # a short row, as Excel writes
@@ -760,7 +762,7 @@ def test_rows_choose_their_language_edition_and_paper(tmp_path):
         assert str(pdf.trailer["/Root"]["/Lang"]).startswith(entry["lang"])
         width = float(pdf.pages[0].mediabox.width)
         assert abs(width - (595.28 if entry["paper"] == "a4" else 612)) < 1, path
-        assert field_values(out / path)["diagnosis.patient_name"] in ("Ana", "Bo", "Cy")
+        assert field_values(out / path)["packet.patient_name"] in ("Ana", "Bo", "Cy")
     assert entries["filled/r-lp.pdf"]["pages"] > entries["filled/r-en.pdf"]["pages"]
 
 
@@ -809,7 +811,7 @@ def is_complete_pdf(path: Path) -> bool:
 @pytest.fixture(scope="module")
 def many_patients(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("many") / "patients.csv"
-    path.write_text("id,patient_name,stage,care_team_doctor,diagnosis.q1\n" + "".join(
+    path.write_text("id,patient_name,stage,care_team_doctor,diagnosis.why_cancer\n" + "".join(
         f"p{n:03d},Patient {n},{n % 4 + 1},Dr. Rivera,\"We will know more\nafter the scan.\"\n"
         for n in range(500)), encoding="utf-8")
     return path
@@ -875,14 +877,14 @@ def test_an_answer_of_several_lines_sits_on_the_ruled_lines(tmp_path):
     answer = ("First line of the answer\nSecond line, which is long enough to wrap onto the "
               "line after it at the standard size of fourteen points")
     csv_path = tmp_path / "patients.csv"
-    csv_path.write_text(f'id,diagnosis.q1\na1,"{answer}"\n', encoding="utf-8")
+    csv_path.write_text(f'id,diagnosis.why_cancer\na1,"{answer}"\n', encoding="utf-8")
     out, flat = tmp_path / "out", tmp_path / "flat"
     assert fill(csv_path, out).returncode == 0
     assert fill(csv_path, flat, "--flatten").returncode == 0
     reader = pypdf.PdfReader(out / "filled" / "a1.pdf")
     for number, page in enumerate(reader.pages):  # noqa: B007 - the page found is used below
         widget = next((a.get_object() for a in page.get("/Annots", ())
-                       if full_name(a.get_object()) == "diagnosis.q1"), None)
+                       if full_name(a.get_object()) == "diagnosis.why_cancer"), None)
         if widget is not None:
             break
     x1, x2 = sorted(float(v) for v in widget["/Rect"][::2])

@@ -20,7 +20,7 @@ import pytest
 from pypdf.generic import read_object
 
 import verapdf
-from conftest import ROOT, run_cli
+from conftest import ROOT, output, run_cli
 
 PATIENTS = ROOT / "examples" / "patients.csv"
 
@@ -97,7 +97,7 @@ def _trailer_ids(data: bytes) -> list[tuple[bytes, ...]]:
 def test_every_update_keeps_the_document_id(built, fills):
     """PDF/A wants the file identifier in the last trailer; each incremental update (fields and
     tags, then a fill) repeats the original's, so the file stays the same document."""
-    for path in [built / "en" / "letter" / "standard" / "diagnosis.pdf",
+    for path in [built / output("en", "letter", "standard", "diagnosis"),
                  *sorted(fills.rglob("*.pdf"))]:
         ids = _trailer_ids(path.read_bytes())
         assert len(ids) >= 2 and len(set(ids)) == 1, (path.name, ids)
@@ -147,7 +147,7 @@ BREAKAGES = {
 
 def test_each_rule_broken_on_purpose_is_reported(validator, built, tmp_path):
     """The same file saved again unchanged passes; each breakage is reported as what it is."""
-    source = built / "en" / "letter" / "standard" / "diagnosis.pdf"
+    source = built / output("en", "letter", "standard", "diagnosis")
     paths = {}
     for name, (breaking, _) in {"nothing": (lambda pdf: None, set()), **BREAKAGES}.items():
         with pikepdf.open(source) as pdf:

@@ -329,3 +329,48 @@ def test_without_a_web_address_no_qr_code_is_printed_and_check_warns(tmp_path):
     assert result.returncode == 0, result.stderr
     text = text_of(out / CHEMO / "en" / "letter" / "standard" / "eating.pdf")
     assert "example.org" not in text and "Read this online" not in text
+
+
+def test_a_cyrillic_clinic_name_prints_in_the_banner_header_and_footer_text(tmp_path):
+    """Letters the body font lacks are drawn in the fallback font wherever text is drawn, page
+    furniture included, never as empty boxes; and every font is embedded."""
+    src = library(tmp_path)
+    clinic = src / "clinic.yaml"
+    name = "Клиника Кленовая Роща"
+    clinic.write_text(clinic.read_text(encoding="utf-8").replace(
+        "name: Maple Grove Cancer Center (sample clinic)", f"name: {name}", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("--src", src, "--out", out, "--set", CHEMO, "--lang", "en",
+                     "--edition", "standard", "--topic", "eating", "--format", "pdf")
+    assert result.returncode == 0, result.stderr
+    reader = pypdf.PdfReader(out / CHEMO / "en" / "letter" / "standard" / "eating.pdf")
+    banner = reader.pages[0].extract_text()
+    assert name in " ".join(banner.split())
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descendant = font.get("/DescendantFonts")
+            descriptor = (descendant[0].get_object() if descendant else font).get(
+                "/FontDescriptor")
+            assert descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile2", "/FontFile3")), font
+            fonts.add(str(font["/BaseFont"]))
+    assert any("DejaVu" in f for f in fonts), fonts
+    # The banner is page furniture (a Header artifact): the fallback font draws its Cyrillic.
+    import pikepdf
+
+    with pikepdf.open(out / CHEMO / "en" / "letter" / "standard" / "eating.pdf") as pdf:
+        page = pdf.pages[0]
+        names = {str(key): str(font.BaseFont) for key, font in page.Resources.Font.items()}
+        in_header, header_fonts = False, set()
+        for operands, operator in pikepdf.parse_content_stream(page):
+            op = str(operator)
+            if op == "BDC" and str(operands[0]) == "/Artifact" and \
+                    str(operands[1].get("/Subtype", "")) == "/Header":
+                in_header = True
+            elif op == "EMC":
+                in_header = False
+            elif op == "Tf" and in_header:
+                header_fonts.add(names[str(operands[0])])
+    assert any("DejaVu" in font for font in header_fonts), header_fonts

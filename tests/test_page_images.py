@@ -1,7 +1,8 @@
 """Rendered pages compared with committed reference images (DESIGN.md part 3).
 
-Selected pages (page 1 of each handout, English, standard edition on Letter, plus page 1 of
-staging-and-grading in large print) are rendered with pypdfium2 at 50 dpi in greyscale and
+Selected pages (page 1 of each handout, English, standard edition on Letter, which shows the
+warning box after the key points, plus page 1 of staging-and-grading in large print, whose
+warning box follows on page 2) are rendered with pypdfium2 at 50 dpi in greyscale and
 compared with tests/reference/<name>.png. A page matches when the mean absolute difference per
 pixel is below MAX_MEAN_DIFFERENCE and fewer than MAX_FAR_PIXELS of its pixels differ by more than
 FAR (64 grey levels). These limits absorb anti-aliasing noise between renderer builds yet are
@@ -50,14 +51,6 @@ PAGES = {
     "staging-and-grading-letter-large-print-p1":
         (output("en", "letter", "large-print", "staging-and-grading"), 0),
 }
-# Page 1 of the standard edition must show the warning box (DESIGN.md); it does not yet, so its
-# references are left as they were rather than regenerated from a wrong page.
-WRONG_PAGE_ONE = pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: the warning box does not fit page 1 of the standard edition after the key "
-    "points and moves to page 2, leaving page 1 a third empty; regenerate these references "
-    "(UPDATE_REFERENCES=1) once page 1 shows it, and remove this mark"))
-
-
 @dataclass(frozen=True)
 class Comparison:
     """How far a rendered page is from its reference."""
@@ -145,9 +138,7 @@ def pages_build(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=WRONG_PAGE_ONE if "-standard-p1" in name else ())
-    for name in sorted(PAGES)])
+@pytest.mark.parametrize("name", sorted(PAGES))
 def test_page_matches_reference(name, pages_build):
     pdf, index = PAGES[name]
     actual = render_page(pages_build / pdf, index)

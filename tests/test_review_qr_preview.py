@@ -3,8 +3,9 @@
 Review cycle: `--today` the day before a handout's next review date (last_reviewed plus
 review_every_months, read from the YAML) passes `--check --strict`; on and after it, a warning at
 that file's `last_reviewed` line names the due date, an error under `--strict`; the clinic's
-warning signs have their own review date, warned about the same way. Every page's footer shows
-both dates, formatted as the language's phrases say.
+warning signs have their own review date, warned about the same way. The handout's closing
+(after the sources, on its last page) shows both dates once, formatted as the language's phrases
+say; a packet shows each handout's dates at the end of that handout.
 
 QR code: with a `web` address in clinic.yaml, the last page of each handout prints the address of
 its own web page (`<web>/<set>/<lang>/<topic>.html`) and, left of it, a tagged Figure whose /Alt
@@ -25,6 +26,7 @@ import datetime
 import json
 import math
 import re
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -166,14 +168,18 @@ def page_texts(path: Path) -> list[str]:
 def shipped(tmp_path_factory) -> Path:
     """Every handout and the packet, both languages and editions, with previews."""
     out = tmp_path_factory.mktemp("review-qr-preview")
-    result = run_cli("--out", out, "--paper", "letter", "--preview", "--today", TODAY)
+    result = run_cli("--out", out, "--paper", "letter", "--preview", "--today", TODAY,
+                     "--format", "pdf")
     assert result.returncode == 0, result.stderr
     return out
 
 
 @pytest.fixture(scope="module")
 def manifest(shipped) -> list[dict]:
-    return json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))["files"]
+    """The manifest's entries: with --format pdf, the PDFs alone (no web pages, no site)."""
+    files = json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert files and all(e["format"] == "pdf" for e in files), {e["format"] for e in files}
+    return files
 
 
 # ---- review cycle --------------------------------------------------------------------------------
@@ -253,42 +259,75 @@ def test_a_review_due_at_the_end_of_february_in_a_leap_year(content, tmp_path):
     assert "diagnosis.yaml" in due.stderr and "2028-02-29" in due.stderr, due.stderr
 
 
-def test_every_page_footer_shows_the_review_and_next_review_dates(shipped, manifest):
+def closing_dates(lang: str, topic: str, content: Path = HANDOUTS) -> tuple[str, str]:
+    """"Reviewed <date>" and "Next review <date>" of one handout, from its YAML."""
+    dates = review_dates(content)[content / topic_file(topic, lang)]
+    return tuple(squash(t) for t in footer_texts(lang, content, *dates))
+
+
+def test_the_closing_shows_the_review_and_next_review_dates(shipped, manifest):
+    """The dates are in the closing, after the sources, once per handout; no longer in every
+    page's footer."""
     checked = 0
     for entry in manifest:
         lang = entry["lang"]
-        topics = TOPICS if entry["topic"] == "packet" else (entry["topic"],)
-        footers = {tuple(squash(t) for t in footer_texts(lang, HANDOUTS,
-                                                          *SHIPPED[HANDOUTS / topic_file(t, lang)]))
-                   for t in topics}
+        phrases = yaml.safe_load((HANDOUTS / lang / "phrases.yaml").read_text(encoding="utf-8"))
+        sources = squash(phrases["sources_heading"])
         texts = page_texts(shipped / entry["path"])
         assert len(texts) == entry["pages"]
-        for number, text in enumerate(texts, 1):
-            # a packet's page shows the dates of the handout it belongs to
-            assert any(reviewed in text and next_review in text
-                       for reviewed, next_review in footers), (entry["path"], number, text[-300:])
+        if entry["topic"] != "packet":
+            reviewed, next_review = closing_dates(lang, entry["topic"])
+            for line in (reviewed, next_review):
+                assert [i for i, t in enumerate(texts) if line in t] == [len(texts) - 1], \
+                    (entry["path"], line)
+            last = texts[-1]
+            assert sources in last
+            assert last.index(sources) < last.index(reviewed) < last.index(next_review), \
+                entry["path"]
             checked += 1
+            continue
+        # a packet: each handout's closing, in the set's order, after its own sources
+        whole, at = " ".join(texts), 0
+        for topic in TOPICS:
+            reviewed, next_review = closing_dates(lang, topic)
+            source_at = whole.index(sources, at)
+            reviewed_at = whole.index(reviewed, source_at)
+            at = whole.index(next_review, reviewed_at)
+            checked += 1
+        assert whole.count(sources) == len(TOPICS), entry["path"]
+        # each handout's dates once, nowhere else (not in the footers)
+        wanted = Counter(line for topic in TOPICS for line in closing_dates(lang, topic))
+        assert {line: whole.count(line) for line in wanted} == dict(wanted), entry["path"]
     assert checked > 20
     # As the brief's example writes it: "November 1, 2026".
     assert formatted(datetime.date(2026, 11, 1), "en") == "November 1, 2026"
 
 
-def test_the_footer_dates_come_from_the_handouts_yaml(content, tmp_path):
+def test_the_closing_dates_come_from_the_handouts_yaml(content, tmp_path):
+    # The date falls after every shipped review (a review dated after --today is an error) and
+    # before any is due.
+    assert datetime.date(2026, 11, 15) > max(last for last, *_ in (*SHIPPED.values(),
+                                                                    *SIGNS.values()))
+    assert datetime.date(2026, 11, 15) < FIRST_DUE
     for lang in LANGS:
         path = content / topic_file("diagnosis", lang)
-        set_key(path, "last_reviewed", '"2026-03-15"')
+        set_key(path, "last_reviewed", '"2026-11-15"')
         set_key(path, "review_every_months", "18")
     out = tmp_path / "out"
     result = run_cli("--src", content, "--out", out, "--topic", "diagnosis", "--edition",
-                     "standard", "--paper", "letter", "--today", "2026-03-15")
+                     "standard", "--paper", "letter", "--today", "2026-11-15",
+                     "--format", "pdf")
     assert result.returncode == 0, result.stderr
-    expected = {"en": ("Reviewed March 15, 2026", "Next review September 15, 2027")}
+    expected = {"en": ("Reviewed November 15, 2026", "Next review May 15, 2028")}
     for lang in LANGS:
-        last, due = datetime.date(2026, 3, 15), datetime.date(2027, 9, 15)
+        last, due = datetime.date(2026, 11, 15), datetime.date(2028, 5, 15)
+        assert closing_dates(lang, "diagnosis", content) == tuple(
+            squash(t) for t in footer_texts(lang, content, last, due))
         reviewed, next_review = footer_texts(lang, content, last, due)
         assert (reviewed, next_review) == expected.get(lang, (reviewed, next_review))
-        for text in page_texts(out / output(lang, "letter", "standard", "diagnosis")):
-            assert squash(reviewed) in text and squash(next_review) in text
+        texts = page_texts(out / output(lang, "letter", "standard", "diagnosis"))
+        assert squash(reviewed) in texts[-1] and squash(next_review) in texts[-1]
+        assert not any(squash(reviewed) in text for text in texts[:-1])
 
 
 # ---- QR code ---------------------------------------------------------------------------------

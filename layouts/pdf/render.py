@@ -240,15 +240,16 @@ class HandoutStory:
         if isinstance(block, doc.Box):
             return self.box(block)
         if isinstance(block, doc.Phones):
-            # On one line when they fit, else one phone a line: a number never breaks.
+            # On one line when they fit, else one phone a line: a phone never breaks.
             phones = " &nbsp;· ".join(
-                f"<b>{to_markup(phone.label)}:&nbsp;"
-                f"{to_markup(phone.number).replace(' ', '&nbsp;')}</b>" for phone in block.phones)
+                "<b>" + f"{to_markup(phone.label)}: {to_markup(phone.number)}".replace(
+                    " ", "&nbsp;") + "</b>" for phone in block.phones)
             return [tag(Paragraph(phones, s.message), self.parent.child("P"))]
         if isinstance(block, doc.Figure):
             return [self.figure(block)]
         if isinstance(block, doc.NameAndDate):
-            return self.name_and_date(block)
+            # A little air, so the date's line does not sit on the main message's box.
+            return [*self.name_and_date(block), Spacer(1, s.body.leading * 0.3)]
         if isinstance(block, doc.LabelledBlanks):
             # A short group of blanks or boxes reads as one thing: keep it on one page.
             group = self.parent.child("Div")

@@ -1,19 +1,19 @@
 """Form fields of the built PDFs, read back with pypdf and measured from the PDFs' own ink.
 
 For every language in handouts/, both editions (standard, large-print) on Letter paper, every
-handout and the packet from the session `built` output: an /AcroForm whose fully qualified field
-names are `<topic>.<field>` (a question's field named by its `name` in the YAML) or
-`packet.patient_name` and `packet.date_given` (one field with a widget in each handout of a
-packet), unique, the same in a second build in another process and in the manifest; field
-types (multi-line and single-line text, check boxes, one radio group each for stage and grade
-with the YAML's options as export values); a tooltip on every field equal to its question or
-label; every widget rectangle lying on its printed line, box or circle (as drawn by the page's
-content stream); tab order equal to reading order, and pdfium's Tab key walking the fields in
-that order; blank widgets that print nothing (empty appearances, no borders or backgrounds,
-identical pixels with and without form drawing in pdfium); clicks in pdfium choosing one stage
-at a time and ticking boxes; embedded form fonts; and document metadata (title, author,
-subject, /Lang, DisplayDocTitle). Expectations come from DESIGN.md, issue 3 and the YAML, never
-from the code.
+handout and the packet from the session `built` output: an /AcroForm whose fully qualified
+field names are `<topic>.<field>` (a question's field named by its `name` in the YAML) or
+`packet.patient_name` and `packet.date_given` (one field with a widget on the cover and in each
+handout of a packet), unique, the same in a second build in another process and in the
+manifest; field types (multi-line and single-line text, check boxes, one radio group each for
+stage and grade with the YAML's options as export values); a tooltip on every field equal to
+its question or label; every widget rectangle lying on its printed line, box or circle (as
+drawn by the page's content stream); tab order equal to reading order, and pdfium's Tab key
+walking the fields in that order; blank widgets that print nothing (empty appearances, no
+borders or backgrounds, identical pixels with and without form drawing in pdfium); clicks in
+pdfium choosing one stage at a time and ticking boxes; embedded form fonts; and document
+metadata (title, author, subject, /Lang, DisplayDocTitle). Expectations come from DESIGN.md,
+issue 3 and the YAML, never from the code.
 """
 
 from __future__ import annotations
@@ -102,8 +102,10 @@ def expected_fields(lang: str, topic: str) -> dict[str, tuple[str, str, bool, tu
     """
     phrases = load_yaml(lang, "phrases")
     if topic == "packet":
+        # The packet's cover is followed by a notes page (so handout 1 starts on page 3).
         return {"patient_name": ("text", plain(phrases["name_label"]), True, ()),
-                "date_given": ("text", plain(phrases["date_given_label"]), True, ())}
+                "date_given": ("text", plain(phrases["date_given_label"]), True, ()),
+                "spare_notes": ("multiline", plain(phrases["notes_heading"]), False, ())}
     found: dict[str, tuple[str, str, bool, tuple]] = {}
     for kind, body in blocks(lang, topic):
         name = body.get("name")
@@ -275,7 +277,8 @@ def test_names_match_the_manifest_and_a_second_build_in_another_process(built, t
                 assert entry["fields"] == sorted(names(pdf_path(built, lang, edition, name)))
     lang = "en" if "en" in LANGS else LANGS[0]
     result = run_cli("--src", HANDOUTS, "--out", tmp_path, "--lang", lang, "--paper", PAPER,
-                     "--edition", "standard", "--edition", "large-print", cwd=tmp_path)
+                     "--edition", "standard", "--edition", "large-print", "--format", "pdf",
+                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     again = {entry["path"]: entry for entry in
              json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["files"]}
@@ -313,8 +316,9 @@ def test_field_types_follow_the_blanks_in_the_yaml(built, lang, edition):
             elif kind == "checkbox":
                 assert len(widgets) == 1, field_name
                 assert set(widgets[0]["/AP"]["/N"]) == {"/Yes", "/Off"}, field_name
-            elif topic == "packet":  # one widget in each handout: typed once, shown in all
-                assert len(widgets) == (len(TOPICS) if name == "packet" else 1), field_name
+            elif short in PACKET_FIELDS:  # one widget in each handout: typed once, shown in all
+                # (in the packet, the cover asks for them too)
+                assert len(widgets) == (1 + len(TOPICS) if name == "packet" else 1), field_name
             else:
                 assert len(widgets) == 1, field_name
         # Every blank the YAML asks for is there (logs: at least one cell per column).
@@ -324,6 +328,8 @@ def test_field_types_follow_the_blanks_in_the_yaml(built, lang, edition):
                 if short.startswith("re:") or short == "spare_notes":
                     continue
                 assert (topic, short) in seen, f"{path}: no field {topic}.{short}"
+        if name == "packet":  # the notes page after the cover
+            assert ("packet", "spare_notes") in seen, f"{path}: no notes page after the cover"
 
 
 @pytest.mark.parametrize("lang, edition", CASES)
@@ -479,6 +485,17 @@ def _collapsed(names: list[str]) -> list[str]:
     return [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
 
 
+def _first_widget(page):
+    """A page's first widget annotation: its links (the QR code, the web address) may come
+    before its widgets in /Annots, and Tab walks form fields only."""
+    for index in range(raw.FPDFPage_GetAnnotCount(page)):
+        annotation = raw.FPDFPage_GetAnnot(page, index)
+        if raw.FPDFAnnot_GetSubtype(annotation) == raw.FPDF_ANNOT_WIDGET:
+            return annotation
+        raw.FPDFPage_CloseAnnot(annotation)
+    raise AssertionError("a page with widgets has no widget annotation")
+
+
 def test_the_tab_key_in_pdfium_walks_the_fields_in_reading_order(built):
     """Pressed in pdfium's form filler (as in a Chromium-based viewer), Tab moves from field
     to field in the order the page is read."""
@@ -491,7 +508,7 @@ def test_the_tab_key_in_pdfium_walks_the_fields_in_reading_order(built):
             if len(names) < 2:
                 continue
             page = document[number - 1]
-            first = raw.FPDFPage_GetAnnot(page, 0)
+            first = _first_widget(page)
             assert raw.FORM_SetFocusedAnnot(document.formenv, first)
             walked = [_pdfium_field_name(document, first)]
             raw.FPDFPage_CloseAnnot(first)

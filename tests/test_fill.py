@@ -31,6 +31,8 @@ from conftest import HANDOUTS, ROOT, TOPICS, full_name, run_cli
 from pdf_audit import audit
 
 SELECT = ("--lang", "en", "--edition", "standard", "--paper", "letter")
+# The patient's name and the date given: a widget on the packet's cover and one in each handout.
+PACKET_WIDGETS = 1 + len(TOPICS)
 SCALE = 2.0
 
 ANA = "Ana María Gómez"
@@ -325,14 +327,15 @@ def test_flattened_values_are_tagged_content_a_screen_reader_reaches(flat):
                                           ("ana-01", "diagnosis.tests_ct"),
                                           ("ana-01", "staging-and-grading.stage")])
 def test_values_are_visible_in_a_rendered_page(good, row_id, name):
-    """Every widget of the field shows the value: the patient's name in every handout."""
+    """Every widget of the field shows the value: the patient's name on the cover and in
+    every handout."""
     _, out, _ = good
     path = out / "filled" / f"{row_id}.pdf"
     spots = widgets_of(path, name)
     assert spots, f"no widget for {name}"
     if name.endswith(".stage"):
         spots = [(n, w) for n, w in spots if w["/AS"] != "/Off"]
-    assert len(spots) == (len(TOPICS) if name.startswith("packet.") else 1), name
+    assert len(spots) == (PACKET_WIDGETS if name.startswith("packet.") else 1), name
     for number, widget in spots:
         assert differs_in(path, out / "filled" / "blank-03.pdf", number, rect(widget)), (
             f"{row_id}: {name} on page {number} looks the same as in the blank packet")
@@ -441,8 +444,8 @@ def test_flattened_values_are_still_visible(good, flat, row_id, name):
 def test_flattened_text_can_be_extracted(good, flat, row_id, value):
     flat_out, _ = flat
     spots = widgets_of(good[1] / "filled" / f"{row_id}.pdf", "packet.patient_name")
-    assert len(spots) == len(TOPICS)
-    for number, _ in spots:  # on the first page of every handout
+    assert len(spots) == PACKET_WIDGETS
+    for number, _ in spots:  # on the cover and the first page of every handout
         text = reader(flat_out / "filled" / f"{row_id}.pdf").pages[number - 1].extract_text()
         assert value in text, f"page {number}"
 
@@ -591,11 +594,6 @@ def test_fill_options_without_fill_are_usage_errors(tmp_path, args):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "layouts bug: fill/patients.py reads a column by its last part even when that part names "
-    "fields of two handouts (diagnosis.results and follow-up.results are two different "
-    "questions), and silently fills both; DESIGN.md allows the last part only where it is "
-    "unambiguous"))
 def test_a_short_column_naming_two_questions_is_a_located_error(tmp_path):
     """The answer to one question never lands under another: `results` is asked in diagnosis
     and in follow-up, so the column must say which."""

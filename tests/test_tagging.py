@@ -1,8 +1,8 @@
 """Tagged PDF (PDF/UA-1): the audit in pdf_audit.py passes on every PDF of a full build, fails
-when an untagged mark or a broken link is injected, the packet keeps one tagged section per
-handout, and tagging changes nothing on paper. Bullets are list labels, the QR code and the web
-address are tagged links, and ReportLab's streams and ToUnicode maps are cleaned for PDF/A;
-the audit fails when any of these is undone."""
+when an untagged mark or a broken link is injected, the packet keeps one tagged section for its
+cover and one per handout, and tagging changes nothing on paper. Bullets are list labels, the
+QR code and the web address are tagged links, and ReportLab's streams and ToUnicode maps are
+cleaned for PDF/A; the audit fails when any of these is undone."""
 
 from __future__ import annotations
 
@@ -90,12 +90,20 @@ def _text_of(pdf, element) -> str:
 
 
 def test_the_packet_keeps_one_tagged_section_per_handout(built):
-    structure = _structure(built / output("en", "letter", "standard", "packet"))
+    """The cover is a section of its own (headed by the set's title), then one per handout."""
+    from pdf_composition import Document
+
+    path = built / output("en", "letter", "standard", "packet")
+    structure = _structure(path)
     sections = [role for depth, role, _ in structure if depth == 0]
-    assert sections == ["/Sect"] * len(TOPICS)
+    assert sections == ["/Sect"] * (1 + len(TOPICS))
     first_in_each = [structure[i + 1][1] for i, (depth, role, _) in enumerate(structure)
                      if depth == 0]
-    assert first_in_each == ["/H1"] * len(TOPICS)
+    assert first_in_each == ["/H1"] * (1 + len(TOPICS))
+    titles = [read_content(f"{SET}/en/set.yaml")["title"],
+              *(read_content(topic_file(topic))["title"] for topic in TOPICS)]
+    (document,) = Document(path).root.kids
+    assert [" ".join(sect.kids[0].text.split()) for sect in document.kids] == titles
 
 
 def test_the_picture_is_a_figure_with_the_alt_text_from_the_yaml(built):
@@ -149,7 +157,7 @@ def _elements(pdf: pikepdf.Pdf, role: str) -> list:
 
 
 def test_every_bullet_is_the_label_of_its_list_item(built):
-    with pikepdf.open(built / "en/letter/standard/packet.pdf") as pdf:
+    with pikepdf.open(built / output("en", "letter", "standard", "packet")) as pdf:
         items = _elements(pdf, "/LI")
         assert len(items) > 50
         for item in items:
@@ -159,7 +167,7 @@ def test_every_bullet_is_the_label_of_its_list_item(built):
 
 
 def test_a_bullet_back_in_the_list_body_fails_the_audit(built):
-    with pikepdf.open(built / "en/letter/standard/diagnosis.pdf") as pdf:
+    with pikepdf.open(built / DIAGNOSIS) as pdf:
         item = _elements(pdf, "/LI")[0]
         item.K = pikepdf.Array([item.K[1]])
         problems = audit(_saved(pdf))

@@ -49,9 +49,10 @@ def _file_hash(path: str) -> str:
 
 def input_key(job, files: list[Path]) -> str:
     """The digest of everything an output is made from; `files` are the assets it draws."""
-    # The logo's path says where the checkout is, not what is drawn: its bytes count instead.
-    described = repr(dataclasses.replace(job, logo_path=None)) if dataclasses.is_dataclass(
-        job) and hasattr(job, "logo_path") else repr(job)
+    # The logo's and pictures' paths say where the checkout is, not what is drawn: their bytes
+    # count instead (`files`).
+    described = repr(dataclasses.replace(job, logo_path=None, pictures={})) if hasattr(
+        job, "pictures") else repr(job)
     digest = hashlib.sha256(tool_hash().encode())
     digest.update(described.encode("utf-8"))
     for path in sorted(map(str, files)):

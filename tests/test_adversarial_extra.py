@@ -41,6 +41,7 @@ GLOSSARY = "en/glossary.yaml"
 PHRASES = "en/phrases.yaml"
 CLINIC = "clinic.yaml"
 SELECT = ("--lang", "en", "--edition", "standard")
+PARAGRAPH = "- paragraph: A NET starts when some endocrine cells change."  # a plain one
 FAST = 10.0  # seconds: a refusal is quick, whatever the input's size (process start included)
 
 
@@ -152,8 +153,8 @@ def test_alias_bomb_is_refused_fast_at_the_first_anchor(content, tmp_path):
 def test_oversized_file_is_refused_before_it_is_parsed(content, tmp_path, padding):
     """Over 1 MB: refused at once, whole file pointed at (line 1), whatever it holds."""
     if padding == "paragraph":
-        replace(content, DIAGNOSIS, "- paragraph: Here are some tests",
-                "- paragraph: " + "Tests help. " * 100_000 + "Here are some tests")
+        replace(content, DIAGNOSIS, "- paragraph: A NET starts when",
+                "- paragraph: " + "Tests help. " * 100_000 + "A NET starts when")
     else:
         with open(content / DIAGNOSIS, "a", encoding="utf-8") as f:
             f.write("# " + "x" * 1_100_000 + "\n")
@@ -222,7 +223,7 @@ LONG_WORD = "".join("abcdefghijklmnopqrstuvwxyz"[(i * 7) % 26] for i in range(30
 
 @pytest.mark.parametrize("edition", ["standard", "large-print"])
 @pytest.mark.parametrize("where", [
-    pytest.param((DIAGNOSIS, "- paragraph: Here are some tests you may have.", "diagnosis"),
+    pytest.param((DIAGNOSIS, PARAGRAPH, "diagnosis"),
                  id="paragraph"),
     pytest.param((TREATMENTS, "label: Medicine", "treatments"), id="log-column-label"),
     pytest.param((DIAGNOSIS, "label: My nurse", "diagnosis"), id="blank-label"),
@@ -254,9 +255,9 @@ def test_300_character_word_builds_and_comes_back(content, tmp_path, where, edit
 def test_list_of_200_items_builds_with_a_located_warning(content, tmp_path, kind):
     items = [f"Item i{n:03d} is here." for n in range(1, 201)]
     if kind == "list":
-        old = "      - list:\n          - An ERCP"
+        old = "      - list:\n          - Its exocrine cells"
         new = "      - list:\n" + "".join(f"          - {t}\n" for t in items) + "      - list:\n" \
-              "          - An ERCP"
+              "          - Its exocrine cells"
         replace(content, DIAGNOSIS, old, new)
         line, col = locate(content, DIAGNOSIS, "- Item i001")
         what = "this list"
@@ -320,18 +321,18 @@ def tall(rel, line_start, topic, id=None, marks=()):
 
 
 @pytest.mark.parametrize("where", [
-    tall(DIAGNOSIS, "- paragraph: Here are some tests you may have.", "diagnosis", id="paragraph"),
-    tall(DIAGNOSIS, "- Liver blood tests show", "diagnosis", id="list-item"),
-    tall(DIAGNOSIS, "- You may need a few tests.", "diagnosis", id="key-point"),
-    tall(DIAGNOSIS, "- Reviewed by the care team", "diagnosis", id="source"),
+    tall(DIAGNOSIS, PARAGRAPH, "diagnosis", id="paragraph"),
+    tall(DIAGNOSIS, "- Its exocrine cells make a juice", "diagnosis", id="list-item"),
+    tall(DIAGNOSIS, "- A biopsy is the only sure way", "diagnosis", id="key-point"),
+    tall(DIAGNOSIS, "- The care team at {clinic} reviewed", "diagnosis", id="source"),
     tall(DIAGNOSIS, "title: Finding out", "diagnosis", id="title"),
-    tall(DIAGNOSIS, "heading: What is a pancreatic NET?", "diagnosis", id="heading"),
+    tall(DIAGNOSIS, "heading: What a pancreatic NET is", "diagnosis", id="heading"),
     tall(DIAGNOSIS, "caption: The pancreas", "diagnosis", id="picture-caption"),
     tall(DIAGNOSIS, "liver: Liver", "diagnosis", id="picture-label"),
-    tall(FOLLOW_UP, "label: My notes", "follow-up", id="notes-label"),
+    tall(FOLLOW_UP, "label: Things to remember or ask", "follow-up", id="notes-label"),
     tall(GLOSSARY, "means: An organ deep in your belly", "diagnosis", id="glossary-definition"),
-    tall(DIAGNOSIS, "main_message: Tests help", "diagnosis", id="main-message"),
-    tall(DIAGNOSIS, "ask: What tests will I need?", "diagnosis", id="question"),
+    tall(DIAGNOSIS, "main_message: Your tests help", "diagnosis", id="main-message"),
+    tall(DIAGNOSIS, "ask: Which tests will I need", "diagnosis", id="question"),
     tall(CLINIC, "- Very bad pain in your belly", "diagnosis", id="warning-sign"),
     tall(TREATMENTS, "- Redness, swelling", "treatments", id="topic-warning-sign"),
     tall(CLINIC, "emergency: Call 911", "diagnosis", id="clinic-emergency-line"),
@@ -391,7 +392,7 @@ def test_a_long_but_plausible_title_stays_on_the_page(content, tmp_path):
 def test_text_over_the_length_cap_is_refused_fast_with_a_location(content, tmp_path):
     """3000 words in one paragraph: refused where typed, before any layout is tried."""
     text = " ".join(f"Step s{n:04d} is here." for n in range(1, 751))
-    line, col = set_value(content, DIAGNOSIS, "- paragraph: Here are some tests you may have.",
+    line, col = set_value(content, DIAGNOSIS, PARAGRAPH,
                           text)
     out = tmp_path / "out"
 
@@ -532,7 +533,7 @@ def test_manifest_that_cannot_be_replaced_exits_3_with_every_pdf_whole(tmp_path)
     (out / "manifest.json").mkdir(parents=True)
 
     result = run_cli("--src", HANDOUTS, "--out", out, *SELECT, "--topic", "diagnosis",
-                     cwd=tmp_path)
+                     "--format", "pdf", cwd=tmp_path)  # PDFs only: one, no web site
 
     assert result.returncode == 3, (result.returncode, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr

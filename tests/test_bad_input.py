@@ -73,7 +73,7 @@ def assert_reported(result, content: Path, out: Path, expected: Expected) -> Non
 # ---- the cases: each edits the content copy and says what must be reported -------------------
 
 def unknown_block_type(c):
-    replace(c, DIAGNOSIS, "- paragraph: Here are some tests", "- parragraph: Here are some tests")
+    replace(c, DIAGNOSIS, "- paragraph: A NET starts when", "- parragraph: A NET starts when")
     return at(c, DIAGNOSIS, "parragraph",
               r"unknown block type 'parragraph'; did you mean 'paragraph'\?")
 
@@ -141,7 +141,7 @@ def python_tag(c):
 
 
 def tab_indent(c):
-    replace(c, DIAGNOSIS, "\n  - heading: Not the same", "\n\t- heading: Not the same")
+    replace(c, DIAGNOSIS, "\n  - heading: Not the usual", "\n\t- heading: Not the usual")
     return at(c, DIAGNOSIS, "\t", r"tab")
 
 
@@ -182,21 +182,22 @@ def dates_yes(c):
 
 def unbalanced_bold(c):
     replace(c, DIAGNOSIS, "**which kind**", "**which kind")
-    return at(c, DIAGNOSIS, "If you were told", r"'\*\*' without its partner")
+    # located where the paragraph's text starts
+    return at(c, DIAGNOSIS, "The two kinds are treated", r"'\*\*' without its partner")
 
 
 def private_use_character(c):
-    replace(c, DIAGNOSIS, "main_message: Tests help", "main_message: Tests \ue000help")
+    replace(c, DIAGNOSIS, "main_message: Your tests help", "main_message: Your tests \ue000help")
     return at(c, DIAGNOSIS, "\ue000", r"U\+E000.*cannot be printed")
 
 
 def cjk_character(c):
-    replace(c, DIAGNOSIS, "main_message: Tests help", "main_message: Tests 中 help")
+    replace(c, DIAGNOSIS, "main_message: Your tests help", "main_message: Your tests 中 help")
     return at(c, DIAGNOSIS, "中", r"'中' \(U\+4E2D[^)]*\) cannot be printed")
 
 
 def hebrew_text(c):
-    replace(c, DIAGNOSIS, "main_message: Tests help", "main_message: Tests שלום help")
+    replace(c, DIAGNOSIS, "main_message: Your tests help", "main_message: Your tests שלום help")
     return at(c, DIAGNOSIS, "ש", r"U\+05E9.*right-to-left.*not supported")
 
 
@@ -288,8 +289,8 @@ def test_unknown_file_error_has_a_line_number(content, tmp_path):
 
 def test_all_errors_in_two_files_are_reported_in_one_run(content, tmp_path):
     """Three errors in one handout and two in another: all five, each once, in one run."""
-    replace(content, DIAGNOSIS, "- paragraph: Here are some tests",
-            "- parragraph: Here are some tests")
+    replace(content, DIAGNOSIS, "- paragraph: A NET starts when",
+            "- parragraph: A NET starts when")
     replace(content, DIAGNOSIS, "review_every_months: 12", "review_every_months: twelve")
     replace(content, DIAGNOSIS, "dates: true", "dates: yes")
     replace(content, TREATMENTS, 'last_reviewed: "2026-11-01"', "last_reviewed: 01/11/2026")
@@ -338,8 +339,8 @@ def test_bom_and_crlf_build_exactly_like_plain_utf8(content, tmp_path):
 
 
 def test_bom_and_crlf_keep_line_numbers(content, tmp_path):
-    replace(content, DIAGNOSIS, "- paragraph: Here are some tests",
-            "- parragraph: Here are some tests")
+    replace(content, DIAGNOSIS, "- paragraph: A NET starts when",
+            "- parragraph: A NET starts when")
     expected = at(content, DIAGNOSIS, "parragraph", r"unknown block type 'parragraph'")
     path = content / DIAGNOSIS
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
@@ -375,7 +376,7 @@ def test_values_yaml_would_coerce_are_kept_as_typed(content, tmp_path):
 
 def test_blank_label_left_empty_is_an_error(content, tmp_path):
     """`label:` with nothing after it is YAML null; it must not print as 'None' or vanish."""
-    replace(content, DIAGNOSIS, "label: My nurse", "label:")
+    replace(content, DIAGNOSIS, "label: My nurse's name", "label:")
     expected = at(content, DIAGNOSIS, "label:\n", r"'label' is empty", col=False)
     out = tmp_path / "out"
 
@@ -401,8 +402,8 @@ def test_reportlab_markup_in_content_prints_as_typed_and_runs_nothing(content, t
     payload = INJECTION.replace("{canary}", str(canary))
     blocks = "".join(f"      - paragraph: |-\n          {text}\n"
                      for text in (payload, *OTHER_MARKUP))
-    replace(content, DIAGNOSIS, "      - paragraph: Here are some tests",
-            blocks + "      - paragraph: Here are some tests")
+    replace(content, DIAGNOSIS, "      - paragraph: A NET starts when",
+            blocks + "      - paragraph: A NET starts when")
     out = tmp_path / "out"
 
     result = run_cli("--src", content, "--out", out, *NARROW, cwd=tmp_path)

@@ -22,16 +22,23 @@ import pytest
 from conftest import HANDOUTS, SET, TOPICS, copy_assets, output, read_content, run_cli, topic_file
 from conftest import languages as languages_in
 
-REQUIRED_KEYS = {"path", "set", "topic", "lang", "paper", "edition", "format", "pages", "sha256"}
+REQUIRED_KEYS = {"path", "set", "topic", "lang", "paper", "edition", "format", "pages", "sha256",
+                 "written"}
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{2}:\d{2}:\d{2}|\bD:\d{8}")
 
 
 def files_under(out: Path) -> dict[str, bytes]:
-    """Every file below `out`, by path relative to it (posix), with its bytes."""
+    """Every file below `out`, by path relative to it (posix), with its bytes; the build's own
+    bookkeeping in `.state/` (DESIGN.md: what incremental runs remember) is left out."""
     if not out.exists():
         return {}
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and not p.relative_to(out).as_posix().startswith(".state/")}
+
+
+def printed(out: Path) -> set[str]:
+    """The files below `out` outside the web site (`site/`): the printable PDFs and manifest."""
+    return {path for path in files_under(out) if not path.startswith("site/")}
 
 
 def expected_paths(langs, papers, editions, topics) -> set[str]:
@@ -61,13 +68,24 @@ def assert_manifest_matches_files(out: Path) -> list[dict]:
     assert len(paths) == len(set(paths)), f"a path is listed twice: {paths}"
     for entry in entries:
         assert REQUIRED_KEYS <= set(entry), f"missing keys in {entry}"
+        assert isinstance(entry["written"], bool), entry
+        data = (out / entry["path"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
+        if entry["format"] == "pdf":
+            assert entry["pages"] == len(pypdf.PdfReader(out / entry["path"]).pages), \
+                entry["path"]
+        if entry["path"].startswith("site/"):  # the web site: its pages, PDFs and assets
+            assert entry["format"] in ("html", "pdf", "asset"), entry
+            continue
         assert entry["path"] == output(entry["lang"], entry["paper"], entry["edition"],
                                        entry["topic"], entry["set"]), entry
         assert entry["format"] == "pdf", entry
-        data = (out / entry["path"]).read_bytes()
-        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), entry["path"]
-        assert entry["pages"] == len(pypdf.PdfReader(out / entry["path"]).pages), entry["path"]
     return entries
+
+
+def printed_entries(entries: list[dict]) -> set[str]:
+    """The manifest's paths outside the web site."""
+    return {e["path"] for e in entries if not e["path"].startswith("site/")}
 
 
 def assert_no_timestamps(value, where="manifest") -> None:
@@ -84,11 +102,13 @@ def assert_no_timestamps(value, where="manifest") -> None:
         assert not TIMESTAMP.search(value), f"{where}: '{value}' looks like a timestamp"
 
 
-def add_question(content: Path, topic: str = "diagnosis", count: int = 1) -> None:
+def add_question(content: Path, topic: str = "diagnosis") -> None:
     """Give an English handout more than seven questions: a warning, not an error (the runs
     that use it build English only, so Spanish lacking the question is no concern)."""
     path = content / topic_file(topic)
     text = path.read_text(encoding="utf-8")
+    count = 8 - len(read_content(topic_file(topic), content)["questions"])
+    assert count >= 1
     extra = "".join(f"  - name: anything_else_{n}\n"
                     f"    ask: Is there anything else I should ask, number {n}?\n"
                     for n in range(count))
@@ -104,9 +124,15 @@ def test_full_build_writes_exactly_the_documented_paths(built):
     expected = expected_paths(languages_in(HANDOUTS), ["letter", "a4"],
                               ["standard", "large-print"], TOPICS)
     assert f"{SET}/en/letter/standard/packet.pdf" in expected
-    assert on_disk == expected | {"manifest.json"}
+    assert {p for p in on_disk if not p.startswith("site/")} == expected | {"manifest.json"}
+    # A full build also writes the web site: a page per handout and an index per language.
+    pages = {f"site/{SET}/{lang}/{name}.html" for lang in languages_in(HANDOUTS)
+             for name in (*TOPICS, "index")}
+    assert pages <= on_disk
     entries = assert_manifest_matches_files(built)
-    assert {e["path"] for e in entries} == expected
+    assert printed_entries(entries) == expected
+    assert {e["path"] for e in entries} == on_disk - {"manifest.json"}
+    assert all(e["written"] for e in entries)
     assert_no_timestamps(read_manifest(built))
 
 
@@ -123,7 +149,7 @@ def test_no_arguments_builds_everything_on_the_clinic_paper_into_build(tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert_no_traceback(result)
-    assert set(files_under(tmp_path / "build")) == (
+    assert printed(tmp_path / "build") == (
         expected_paths(languages_in(tmp_path / "handouts"), ["a4"], ["standard", "large-print"],
                        TOPICS) | {"manifest.json"})
 
@@ -246,8 +272,8 @@ def test_warnings_build_without_strict(content, tmp_path):
     path = content / topic_file("diagnosis")
     assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: warning: .*questions", result.stderr,
                      re.M), result.stderr
-    assert set(files_under(out)) == expected_paths(["en"], ["letter"], ["standard"],
-                                                   ["diagnosis"]) | {"manifest.json"}
+    assert printed(out) == expected_paths(["en"], ["letter"], ["standard"],
+                                          ["diagnosis"]) | {"manifest.json"}
 
 
 @pytest.mark.parametrize("check", [False, True], ids=["build", "check"])
@@ -287,14 +313,14 @@ def test_narrowing_options_write_exactly_the_expected_paths(tmp_path, args, lang
                                                             editions, topics):
     out = tmp_path / "out"
 
-    result = run_cli("--out", out, *args)
+    result = run_cli("--out", out, *args, "--format", "pdf")  # PDFs only: no web site
 
     assert result.returncode == 0, result.stderr
     expected = expected_paths(langs, papers, editions, topics)
     assert set(files_under(out)) == expected | {"manifest.json"}
     entries = assert_manifest_matches_files(out)
     assert {e["path"] for e in entries} == expected
-    assert f"wrote {len(expected)} PDF(s)" in result.stdout
+    assert f"wrote {len(expected)} file(s)" in result.stdout
 
 
 def test_repeating_edition_or_paper_does_not_repeat_the_work(tmp_path):
@@ -303,19 +329,19 @@ def test_repeating_edition_or_paper_does_not_repeat_the_work(tmp_path):
 
     result = run_cli("--out", out, "--topic", "diagnosis", "--topic", "diagnosis",
                      "--edition", "standard", "--edition", "standard",
-                     "--paper", "a4", "--paper", "a4", "--lang", "en")
+                     "--paper", "a4", "--paper", "a4", "--lang", "en", "--format", "pdf")
 
     assert result.returncode == 0, result.stderr
     paths = [e["path"] for e in read_manifest(out)["files"]]
     assert paths == [output("en", "a4", "standard", "diagnosis")], paths
-    assert "wrote 1 PDF(s)" in result.stdout, result.stdout
+    assert "wrote 1 file(s)" in result.stdout, result.stdout
 
 
 def test_repeating_lang_builds_that_language_once(tmp_path):
     out = tmp_path / "out"
 
     result = run_cli("--out", out, "--topic", "diagnosis", "--edition", "standard",
-                     "--paper", "a4", "--lang", "en", "--lang", "en")
+                     "--paper", "a4", "--lang", "en", "--lang", "en", "--format", "pdf")
 
     assert result.returncode == 0, result.stderr
     paths = [e["path"] for e in read_manifest(out)["files"]]
@@ -333,7 +359,8 @@ def test_packet_holds_every_topic_in_the_sets_order(tmp_path):
               for t in TOPICS]
     assert all(titles), titles
     packet = pypdf.PdfReader(out / output("en", "letter", "standard", "packet"))
-    assert [item.title for item in packet.outline] == titles
+    cover = read_content(f"{SET}/en/set.yaml")["title"]  # the packet opens with its cover
+    assert [item.title for item in packet.outline] == [cover, *titles]
     # Each handout starts on an odd page, so the packet has at least the handouts' pages.
     pages = sum(len(pypdf.PdfReader(out / output("en", "letter", "standard", t)).pages)
                 for t in TOPICS)
@@ -342,22 +369,36 @@ def test_packet_holds_every_topic_in_the_sets_order(tmp_path):
 
 # ---- the manifest -------------------------------------------------------------------------------
 
-def test_manifest_lists_only_what_this_run_wrote(tmp_path):
+def test_manifest_lists_only_this_runs_selection(tmp_path, content):
+    """A narrowed run lists only its own selection's outputs, each saying whether this run
+    wrote it; earlier files stay, unlisted, and the packet is left be."""
     out = tmp_path / "out"
-    assert run_cli("--out", out, "--edition", "standard", "--lang", "en").returncode == 0
+    narrow = ("--src", content, "--out", out, "--edition", "standard", "--lang", "en",
+              "--format", "pdf")
+    assert run_cli(*narrow).returncode == 0
     first = {e["path"] for e in read_manifest(out)["files"]}
     assert first == expected_paths(["en"], ["letter"], ["standard"], TOPICS)
 
     packet = out / output("en", "letter", "standard", "packet")
     before = packet.read_bytes()
 
-    result = run_cli("--out", out, "--edition", "standard", "--topic", "follow-up", "--lang", "en")
+    result = run_cli(*narrow, "--topic", "follow-up")  # nothing changed: nothing to write
 
     assert result.returncode == 0, result.stderr
     entries = assert_manifest_matches_files(out)
     assert [e["path"] for e in entries] == [output("en", "letter", "standard", "follow-up")]
+    assert [e["written"] for e in entries] == [False]
     assert {e["topic"] for e in entries} == {"follow-up"}
-    # The earlier files are still there, just not listed; a narrowed run leaves the packet be.
+    assert set(files_under(out)) == first | {"manifest.json"}
+    assert packet.read_bytes() == before
+
+    add_question(content, "follow-up")  # now follow-up changed: it is written, the packet not
+    result = run_cli(*narrow, "--topic", "follow-up")
+
+    assert result.returncode == 0, result.stderr
+    entries = assert_manifest_matches_files(out)
+    assert [(e["path"], e["written"]) for e in entries] == [
+        (output("en", "letter", "standard", "follow-up"), True)]
     assert set(files_under(out)) == first | {"manifest.json"}
     assert packet.read_bytes() == before
 
@@ -365,7 +406,7 @@ def test_manifest_lists_only_what_this_run_wrote(tmp_path):
 def test_manifest_entries_describe_their_files(tmp_path):
     out = tmp_path / "out"
     result = run_cli("--out", out, "--edition", "large-print", "--paper", "a4",
-                     "--topic", "staging-and-grading", "--lang", "en")
+                     "--topic", "staging-and-grading", "--lang", "en", "--format", "pdf")
     assert result.returncode == 0, result.stderr
 
     entries = assert_manifest_matches_files(out)

@@ -9,8 +9,8 @@ and grade choices, log column headers, notes); the words-to-know list against th
 each handout's text uses; the packet (a cover listing the handouts with their page numbers,
 bookmarks for the cover then each handout in order, each handout on an odd page, pages numbered
 through the packet, spare pages filled with notes, one combined words-to-know list at its end,
-one copy of each font); A4 output; and the form-field names the manifest records. Expectations are read from the YAML with
-yaml.safe_load, never copied from the output.
+one copy of each font); A4 output; and the form-field names the manifest records.
+Expectations are read from the YAML with yaml.safe_load, never copied from the output.
 """
 
 from __future__ import annotations

@@ -87,8 +87,9 @@ def test_the_shipped_content_passes_check_strict_in_every_language(tmp_path):
 
 # ---- difficult words ---------------------------------------------------------------------------
 
-PLAIN = "The pancreas sits deep in your belly, behind the stomach. It has two main jobs."
-HARD = "The pancreas sits deep in your belly, behind the stomach. Ask about its pharmacokinetics."
+PLAIN = ("A NET starts when some endocrine cells change. They grow out of control and crowd out "
+         "the normal cells.")
+HARD = "A NET starts when some endocrine cells change. Ask about its pharmacokinetics."
 
 
 def test_an_undefined_difficult_word_is_a_warning_at_its_paragraph(content, tmp_path):
@@ -103,7 +104,7 @@ def test_an_undefined_difficult_word_is_a_warning_at_its_paragraph(content, tmp_
     assert "glossary" in warning["message"]
     # The column is where the paragraph's text starts on that line.
     source_line = diagnosis.read_text(encoding="utf-8").split("\n")[line - 1]
-    assert int(warning["col"]) == source_line.index("The pancreas") + 1
+    assert int(warning["col"]) == source_line.index("A NET starts") + 1
 
 
 def test_strict_makes_the_difficult_word_an_error_and_writes_nothing(content, tmp_path):
@@ -124,9 +125,10 @@ def test_a_word_in_allowed_words_is_no_longer_flagged(content, tmp_path):
     diagnosis = content / topic_file("diagnosis")
     replace_in(diagnosis, PLAIN, HARD.replace("its pharmacokinetics", "idiosyncratic "
                                               "pharmacokinetics"))
-    (content / "en" / "allowed-words.txt").write_text(
-        "# words our clinic keeps on purpose\nPharmacokinetics   # explained in clinic\n",
-        encoding="utf-8")
+    allowed = content / "en" / "allowed-words.txt"
+    shipped = allowed.read_text(encoding="utf-8") if allowed.exists() else ""
+    allowed.write_text(shipped + "\n# words our clinic keeps on purpose\n"
+                       "Pharmacokinetics   # explained in clinic\n", encoding="utf-8")
     result = check(content, tmp_path, "--strict")
     assert result.returncode == 1
     # Only the word that was not allowed is left.
@@ -135,8 +137,7 @@ def test_a_word_in_allowed_words_is_no_longer_flagged(content, tmp_path):
     assert "idiosyncratic" in found[0]["message"]
     assert "pharmacokinetics" not in found[0]["message"].lower()
 
-    (content / "en" / "allowed-words.txt").write_text(
-        "Pharmacokinetics\nidiosyncratic\n", encoding="utf-8")
+    allowed.write_text(shipped + "\nPharmacokinetics\nidiosyncratic\n", encoding="utf-8")
     result = check(content, tmp_path, "--strict")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -202,7 +203,7 @@ def test_a_sentence_over_twenty_words_is_flagged_at_its_line_with_its_length(con
             "time of the day or night.")
     words = len(long.split())
     assert words > 20
-    line = replace_in(diagnosis, "Here are some tests you may have.", long)
+    line = replace_in(diagnosis, "Some NETs cause no symptoms.", long)
     result = check(content, tmp_path)
     found = [p for p in at(problems(result.stderr), diagnosis, line) if "sentence" in p["message"]]
     assert len(found) == 1, result.stderr
@@ -215,7 +216,7 @@ def test_a_sentence_of_exactly_twenty_words_is_not_flagged(content, tmp_path):
     twenty = ("You and your family can ask the nurse or the doctor about any of the tests at any "
               "time today.")
     assert len(twenty.split()) == 20
-    line = replace_in(diagnosis, "Here are some tests you may have.", twenty)
+    line = replace_in(diagnosis, "Some NETs cause no symptoms.", twenty)
     result = check(content, tmp_path)
     assert not [p for p in at(problems(result.stderr), diagnosis, line)
                 if "sentence" in p["message"]], result.stderr

@@ -627,7 +627,7 @@ def everything_shown(result, out: Path) -> str:
 
 def test_an_excel_made_file_fills_and_only_its_owner_can_read_it(tmp_path):
     csv_path = tmp_path / "patients.csv"
-    csv_path.write_bytes(("\ufeffid;Patient Name;Stage;Care Team Doctor;Diagnosis.Q1\r\n"
+    csv_path.write_bytes(("\ufeffid;Patient Name;Stage;Care Team Doctor;Diagnosis.Why Cancer\r\n"
                           'ana-01;Ana María Gómez;2;Dra. Núñez;"Dijo: ""pronto""\r\nsí"\r\n'
                           "hoa-02;Nguyễn Thị Hoa;Not known;;\r\n").encode("utf-8"))
     out = tmp_path / "out"
@@ -638,10 +638,10 @@ def test_an_excel_made_file_fills_and_only_its_owner_can_read_it(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(filled(out)) == ["ana-01.pdf", "hoa-02.pdf"]
     ana = field_values(out / "filled" / "ana-01.pdf")
-    assert ana["diagnosis.patient_name"] == "Ana María Gómez"
+    assert ana["packet.patient_name"] == "Ana María Gómez"
     assert ana["staging-and-grading.stage"] == "/2"
     assert ana["diagnosis.care_team_doctor"] == "Dra. Núñez"
-    assert ana["diagnosis.q1"] == 'Dijo: "pronto"\nsí'
+    assert ana["diagnosis.why_cancer"] == 'Dijo: "pronto"\nsí'
     assert field_values(out / "filled" / "hoa-02.pdf")["staging-and-grading.stage"] == \
         "/not_known"
     assert stat.S_IMODE((out / "filled").stat().st_mode) == 0o700
@@ -659,7 +659,7 @@ def test_a_too_long_value_is_located_and_the_other_rows_are_built(tmp_path):
     assert result.returncode == 1, result.stderr
     assert sorted(filled(out)) == ["a2.pdf", "a3.pdf"]
     assert (f"{csv_path}:2:8: error: row 'a1', column 3 ('care_team_doctor'): the value is too "
-            "long for its blank 'My doctor' (diagnosis.care_team_doctor)") in result.stderr
+            "long for its blank 'My doctor's name' (diagnosis.care_team_doctor)") in result.stderr
     assert CANARY not in everything_shown(result, out)
 
 

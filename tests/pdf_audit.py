@@ -96,20 +96,8 @@ def _fonts_embedded(reader: PdfReader) -> list[str]:
                 problems.append(f"font {name} is not embedded")
                 seen.add(name)
 
-    def resources(res):
-        res = res.get_object() if res is not None else {}
-        for font in res.get("/Font", {}).values():
-            check(font)
-        for xobject in res.get("/XObject", {}).values():
-            xobject = xobject.get_object()
-            if xobject.get("/Subtype") == "/Form":
-                resources(xobject.get("/Resources"))
-
-    for page in reader.pages:
-        resources(page.get("/Resources"))
-    form = reader.trailer["/Root"].get("/AcroForm")
-    if form is not None and "/DR" in form.get_object():
-        resources(form.get_object()["/DR"])
+    for font in _fonts(reader):
+        check(font)
     return problems
 
 
@@ -130,24 +118,31 @@ def _to_unicode_nul(reader: PdfReader) -> list[str]:
             problems.append(f"font {font.get('/BaseFont')}: its ToUnicode maps "
                             f"{len(single) + len(ranges)} code(s) to U+0000")
 
-    def resources(res):
+    for font in _fonts(reader, appearances=True):
+        check(font)
+    return problems
+
+
+def _fonts(reader: PdfReader, appearances: bool = False):
+    """Every font a PDF's pages (and their form XObjects), optionally its widgets' appearances,
+    and its form's resources use."""
+    def in_resources(res):
         res = res.get_object() if res is not None else {}
-        for font in res.get("/Font", {}).values():
-            check(font)
+        yield from res.get("/Font", {}).values()
         for xobject in res.get("/XObject", {}).values():
             xobject = xobject.get_object()
             if xobject.get("/Subtype") == "/Form":
-                resources(xobject.get("/Resources"))
+                yield from in_resources(xobject.get("/Resources"))
 
     for page in reader.pages:
-        resources(page.get("/Resources"))
-        for annot in page.get("/Annots", ()):
-            for state in _appearance_streams(annot.get_object()):
-                resources(state.get("/Resources"))
+        yield from in_resources(page.get("/Resources"))
+        if appearances:
+            for annot in page.get("/Annots", ()):
+                for state in _appearance_streams(annot.get_object()):
+                    yield from in_resources(state.get("/Resources"))
     form = reader.trailer["/Root"].get("/AcroForm")
     if form is not None and "/DR" in form.get_object():
-        resources(form.get_object()["/DR"])
-    return problems
+        yield from in_resources(form.get_object()["/DR"])
 
 
 def _sections(cmap: bytes, kind: bytes) -> bytes:

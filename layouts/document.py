@@ -197,7 +197,8 @@ class Document:
     read: tuple                  # page 1 and the sections to read
     write: tuple                 # questions, the topic's own blanks, notes
     words: Words | None          # words to know (None when the packet lists them at the end)
-    closing: tuple               # sources, review dates, disclaimer, language help, web address
+    closing: tuple               # sources, review dates, web address, disclaimer
+    notices: tuple               # the language help: a packet says it once, on its cover
     page_text: PageText
     notes_page: tuple[str, str]  # heading and one line for a spare page of notes
     handout: model.Handout
@@ -212,7 +213,7 @@ class Cover:
     name_and_date: NameAndDate
     contents_heading: str
     contents: tuple[str, ...]    # the handouts' titles, in the packet's order
-    closing: tuple               # the language-help line
+    closing: tuple               # the language help, said once for the packet
     page_text: PageText
     notes_page: tuple[str, str]
 
@@ -233,8 +234,14 @@ def cover(content: model.Content, set_name: str, lang: str) -> Cover:
                          "", p.page_label, notice)
     return Cover(edition.info.title, lang, blanks, p.contents_heading,
                  tuple(edition.handouts[topic].title for topic in handout_set.topics),
-                 (Para(clinic.languages[lang].language_help),), page_text,
+                 notices(content, lang), page_text,
                  (p.notes_heading, p.notes_intro))
+
+
+def notices(content: model.Content, lang: str) -> tuple:
+    """What every handout ends with and a packet says once, on its cover: where to get help
+    in one's language and this handout in large print."""
+    return (Para(content.clinic.languages[lang].language_help),)
 
 
 def warning_box(content: model.Content, set_name: str, lang: str, signs) -> Box:
@@ -284,7 +291,6 @@ class _Builder:
         self.content, self.set, self.lang, self.h = content, handout_set, lang, handout
         self.p = content.languages[lang].phrases
         self.clinic = content.clinic
-        self.local = content.clinic.languages[lang]
         self.clinic_name = content.clinic.name_in(lang)
 
     def text(self, text: str) -> str:
@@ -310,7 +316,8 @@ class _Builder:
         glossary = (Words(p.words_heading, p.say_label, tuple(words))
                     if words else None)
         return Document(self.set.name, h.topic, self.lang, h.title, h.main_message, read,
-                        write, glossary, self.closing(), self.page_text(),
+                        write, glossary, self.closing(), notices(self.content, self.lang),
+                        self.page_text(),
                         (p.notes_heading, p.notes_intro), h)
 
     def warning_box(self) -> Box:
@@ -365,7 +372,7 @@ class _Builder:
         address = web_address(self.clinic, self.set.name, self.lang, self.h.topic)
         if address:
             out.append(Online(p.online_label or "", address))
-        out += [Para(p.disclaimer, "strong"), Para(self.local.language_help)]
+        out.append(Para(p.disclaimer, "strong"))
         return tuple(out)
 
     def page_text(self) -> PageText:

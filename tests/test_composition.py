@@ -66,26 +66,9 @@ RULES = ("heading-last", "lone-item", "lone-line", "table-break", "question-spli
          "closing-alone", "underfull", "blank-page", "read-length", "safety-first", "contents",
          "page-number", "odd-page", "bookmark", "text-size", "blank-width", "target")
 
-# What the content still has to change (issue 11: the read is being cut): these fail for the
-# content's length, not the layout's. strict: once the content passes, its mark must go.
-READ = "content: the read is longer than its pages allow (issue 11, item 2)"
-PAGE_ONE = ("content: title .. warning signs do not fit page 1 (1-2 in large print) "
-            "(issue 11, item 1)")
-KNOWN = {
-    ("read-length", "large-print"): READ,
-    # Large print: the warning box does not fit page 2 after the key points, leaving it short;
-    # a closing of 2/3 of a page does not fit beside a whole group of blanks in the packet.
-    ("underfull", "large-print"): PAGE_ONE,
-    ("closing-alone", "large-print"): "content: in large print the closing (2/3 of a page) "
-                                      "does not fit beside the last group of blanks",
-}
-
-
 @pytest.mark.parametrize("edition", ["standard", "large-print"])
 @pytest.mark.parametrize("rule", RULES)
-def test_every_pdf_of_a_full_build_is_composed(built, rule, edition, request):
-    if (rule, edition) in KNOWN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN[rule, edition]))
+def test_every_pdf_of_a_full_build_is_composed(built, rule, edition):
     problems = build_problems(built).get((rule, edition), [])
     assert not problems, f"{len(problems)} composition problem(s):\n" + "\n".join(problems)
 

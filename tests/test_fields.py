@@ -130,8 +130,10 @@ def expected_fields(lang: str, topic: str) -> dict[str, tuple[str, str, bool, tu
     for question in load_yaml(lang, topic)["questions"]:
         found[question["name"]] = ("multiline", plain(question["ask"]), True, ())
         found[f"{question['name']}_asked"] = ("checkbox", plain(question["ask"]), False, ())
-    # The packet's spare page (so the next handout starts on an odd page) is a notes page.
+    # The packet's spare page (so the next handout starts on an odd page) is a notes page,
+    # and lines to write on fill the page of a closing that would otherwise stand alone.
     found["spare_notes"] = ("multiline", plain(phrases["notes_heading"]), False, ())
+    found["closing_notes"] = ("multiline", plain(phrases["notes_heading"]), True, ())
     return found
 
 
@@ -325,7 +327,7 @@ def test_field_types_follow_the_blanks_in_the_yaml(built, lang, edition):
         topics = (*(TOPICS if name == "packet" else (name,)), "packet")
         for topic in topics:
             for short, (_kind, _, _, _) in expected_fields(lang, topic).items():
-                if short.startswith("re:") or short == "spare_notes":
+                if short.startswith("re:") or short in ("spare_notes", "closing_notes"):
                     continue
                 assert (topic, short) in seen, f"{path}: no field {topic}.{short}"
         if name == "packet":  # the notes page after the cover

@@ -418,6 +418,8 @@ def test_packet_cover_lists_the_handouts_with_their_page_numbers(built, edition)
     starts = [page for _, page in _outline(reader)][1:]
     # the page numbers stand in a column of their own, read after the titles, in order
     assert " ".join(str(start + 1) for start in starts) in cover, cover
+    # the help in one's language is said once for the whole packet, here
+    assert norm(clinic_en()["language_help"]) in cover
     assert starts[0] == 2
     spare = texts[1]
     assert norm(phrases["notes_heading"]) in spare and norm(phrases["notes_intro"]) in spare
@@ -446,8 +448,12 @@ def test_packet_handouts_start_on_odd_pages_and_pages_are_numbered_through(built
         pages = span - 1 if notes_page else span
         last = index == len(TOPICS) - 1
         assert span == pages + (0 if last else pages % 2)
+        # (less the help in one's language, which the packet says once, on its cover)
+        alone = body(page_texts(built, edition, topic), topic)
+        help_line = body([norm(clinic_en()["language_help"])], topic)
+        assert alone.count(help_line) == 1
         assert body(texts[first:first + pages], topic) == \
-            body(page_texts(built, edition, topic), topic)
+            " ".join(alone.replace(help_line, " ").split())
         if not last:  # the last one holds the packet's list of words
             assert pages <= len(page_texts(built, edition, topic))
 

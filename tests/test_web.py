@@ -25,6 +25,7 @@ import zxingcpp
 from fontTools.ttLib import TTFont
 
 from conftest import HANDOUTS, ROOT, run_cli
+from pdf_measure import measure_page
 from web_pages import css_references, read_page, target, words
 
 UPDATE = os.environ.get("UPDATE_REFERENCES") == "1"
@@ -391,16 +392,20 @@ def test_the_qr_code_on_each_handout_opens_its_page_in_the_site(built, site, lan
 
 # ---- the same words -----------------------------------------------------------------------------
 
-def pdf_body_words(path: Path, top_margin: float, bottom_margin: float, address: str):
-    """The words a PDF prints inside its frame: the header and footer (page furniture) and
-    everything else in the margins left out, and the web address (which may break anywhere
-    across lines)."""
+def pdf_body_words(path: Path, address: str):
+    """The words a PDF prints inside its frame, between the header's rule and the footer's
+    (page furniture left out, wherever a page's furniture puts its rules), and without the
+    web address (which may break anywhere across lines)."""
     out = []
     pdf = pdfium.PdfDocument(path)
-    for page in pdf:
-        width, height = page.get_size()
-        out.append(page.get_textpage().get_text_bounded(0, bottom_margin, width,
-                                                        height - top_margin))
+    reader = pypdf.PdfReader(path)
+    for page, read in zip(pdf, reader.pages):
+        width, _ = page.get_size()
+        rules = [(s.artifact, s.y1) for s in measure_page(read, reader).segments
+                 if s.artifact in ("Header", "Footer") and s.y1 == s.y2]
+        top = min(y for kind, y in rules if kind == "Header")
+        bottom = max(y for kind, y in rules if kind == "Footer")
+        out.append(page.get_textpage().get_text_bounded(0, bottom, width, top))
     anywhere = r"\s*".join(map(re.escape, address))
     return words(re.sub(anywhere, " ", " ".join(out)))
 
@@ -457,13 +462,10 @@ def documents():
 def test_the_page_and_the_pdf_say_the_same_words(built, site, documents, handout):
     """Every word of the page's main text is printed in the PDF, as often; every word the PDF
     prints and the page does not is a word only paper needs (labels of blanks)."""
-    from layouts.pdf.styles import EDITIONS as SIZES
-
     name, lang, topic = handout
     page = read_page(site / name / lang / f"{topic}.html").words
-    sizes = SIZES["standard"]
     printed = pdf_body_words(built / name / lang / clinic()["paper"] / "standard" /
-                             f"{topic}.pdf", sizes.top_margin, sizes.bottom_margin,
+                             f"{topic}.pdf",
                              f"{clinic()['web'].rstrip('/')}/{name}/{lang}/{topic}.html")
     assert sum(page.values()) > 300
     only_online = page - printed

@@ -262,7 +262,7 @@ class _HandoutPage:
         if prints:
             out += ['<section class="print web-only">', f"<h2>{text(self.w.print_heading)}</h2>",
                     *_prints(prints), "</section>"]
-        for block in d.closing:
+        for block in (*d.closing, *d.notices):
             out += self.block(block)
         return out
 

@@ -9,7 +9,7 @@ writes it out; bookmarks are replayed at that point too, so they point at the ri
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from reportlab.lib.units import mm
@@ -63,10 +63,12 @@ class StartOnOddPage(FrameActionFlowable):
         self.doc, self.notes_page = doc, notes_page
 
     def frameAction(self, frame):
+        # The next handout's first page has the banner, so the first page's frame.
         if self.doc.page % 2:  # on an odd page now: the next would be even, so add a notes page
-            frame.add_generated_content(PageBreak(), *self.notes_page(), PageBreak())
+            frame.add_generated_content(PageBreak(), *self.notes_page(),
+                                        PageBreak(nextTemplate=FIRST))
         else:
-            frame.add_generated_content(PageBreak())
+            frame.add_generated_content(PageBreak(nextTemplate=FIRST))
 
 
 class FurnishedCanvas(Canvas):
@@ -142,6 +144,8 @@ class ContentsSlot:
 
 BANNER_LINES = 2   # the clinic's name beside the logo; more would run into the text
 FOOTER_GAP = 2 * mm
+# The footer's last line stays this far above the paper's edge: inside what printers print.
+FOOTER_BOTTOM = 10 * mm
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -223,26 +227,55 @@ def _banner_width(furniture: Furniture, styles: Styles) -> float:
     return _text_width(styles) - (logo + 4 * mm if logo else 0)
 
 
-def _footer_lines(furniture: Furniture, styles: Styles, page_text: str) -> list[str]:
-    """The footer's lines: the phones (on one line beside the page number when they fit,
-    else one phone a line), then the notice, wrapped."""
+def _footer_lines(furniture: Furniture, styles: Styles,
+                  page_text: str) -> tuple[list[tuple[str, bool]], int]:
+    """The footer's lines, (text, bold), and which of them carries the page number at its
+    right: the phones (on one line when they fit, else one phone a line: a phone never
+    breaks), then the notice, wrapped. The page number goes beside the first line that leaves
+    it room, else on a line of its own, so a long notice does not push the phones apart."""
     e, width = styles.edition, _text_width(styles)
-    beside_page = width - text_width(page_text, e.small, bold=True) - 6 * mm
     together = "   ·   ".join(furniture.phones)
-    if text_width(together, e.small, bold=True) <= beside_page:
-        lines = [together]
+    if text_width(together, e.small, bold=True) <= width:
+        phones = [together]
     else:
-        lines = [line for phone in furniture.phones
-                 for line in wrap_words(phone, e.small, beside_page, bold=True)]
-    if furniture.notice:
-        lines += wrap_words(furniture.notice, e.small, width)
-    return lines
+        phones = [line for phone in furniture.phones
+                  for line in wrap_words(phone, e.small, width, bold=True)]
+    notice = wrap_words(furniture.notice, e.small, width) if furniture.notice else []
+    lines = [(line, True) for line in phones] + [(line, False) for line in notice]
+    beside_page = width - text_width(page_text, e.small, bold=True) - 6 * mm
+    for at, (line, bold) in enumerate(lines):
+        if text_width(line, e.small, bold=bold) <= beside_page:
+            return lines, at
+    return [*lines, ("", False)], len(lines)
+
+
+def _footer_line(styles: Styles) -> float:
+    return styles.edition.small * 1.45
+
+
+def footer_margin(styles: Styles, lines: int) -> float:
+    """The bottom margin that holds a footer of this many lines below the text frame."""
+    return (4 * mm + FOOTER_GAP + styles.edition.small * 0.75
+            + (lines - 1) * _footer_line(styles) + FOOTER_BOTTOM)
 
 
 def _footer_room(styles: Styles) -> int:
-    """How many footer lines fit between the text frame and the bottom of the page."""
+    """How many footer lines fit in the edition's largest bottom margin."""
     e = styles.edition
-    return int((e.bottom_margin - 4 * mm - FOOTER_GAP - 6 * mm) // (e.small * 1.45)) + 1
+    return int((e.bottom_margin - footer_margin(styles, 1)) // _footer_line(styles)) + 1
+
+
+def fit_footer(styles: Styles, furniture: list[Furniture]) -> Styles:
+    """The styles with a bottom margin just tall enough for the longest footer of a job's
+    pages, so a one-line footer leaves the rest of the page to the text (in large print, a
+    tenth of the page). A footer longer than the edition allows is reported, never drawn."""
+    lines = max(len(_footer_lines(item, styles, _widest_page(item))[0]) for item in furniture)
+    margin = min(styles.edition.bottom_margin, footer_margin(styles, lines))
+    return replace(styles, edition=replace(styles.edition, bottom_margin=margin))
+
+
+def _widest_page(furniture: Furniture) -> str:
+    return furniture.page_label.format(page=999, pages=999)
 
 
 def furniture_overflows(furniture: Furniture, styles: Styles) -> list[str]:
@@ -255,8 +288,7 @@ def furniture_overflows(furniture: Furniture, styles: Styles) -> list[str]:
     if len(lines) > BANNER_LINES or any(text_width(line, e.h3, True) > banner
                                         for line in lines):
         found.append(furniture.clinic_name)
-    widest_page = furniture.page_label.format(page=999, pages=999)
-    footer = _footer_lines(furniture, styles, widest_page)
+    footer = [text for text, _ in _footer_lines(furniture, styles, _widest_page(furniture))[0]]
     # Wrapping keeps every line within the width but a single word longer than it.
     if len(footer) > _footer_room(styles) or any(
             text_width(word, e.small, True) > width for line in footer for word in line.split()):
@@ -282,7 +314,7 @@ def _draw_header(canv: Canvas, furniture: Furniture, styles: Styles, first: bool
     width, height = styles.page_size
     left, right = e.margin, width - e.margin
     canv.setFillColor(INK)
-    top = height - e.top_margin + 5 * mm
+    top = height - (e.top_margin if first else e.later_top_margin) + 5 * mm
     if first:
         logo_width = _logo_width(furniture, styles)
         if logo_width:
@@ -322,25 +354,35 @@ def _draw_footer(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
     page_text = furniture.page_label.format(page=page, pages=pages)
     canv.setFillColor(INK)
     y = rule - FOOTER_GAP - e.small * 0.75
-    draw_text(canv, right, y, page_text, e.small, bold=True, align_right=True)
-    lines = _footer_lines(furniture, styles, page_text)
-    phones = len(lines) - (len(wrap_words(furniture.notice, e.small, right - left))
-                           if furniture.notice else 0)
-    for index, line in enumerate(lines):
-        draw_text(canv, left, y, line, e.small, bold=index < phones)
-        y -= e.small * 1.45
+    # Placed for the widest number, so the number keeps its line on every page.
+    lines, page_line = _footer_lines(furniture, styles, _widest_page(furniture))
+    for index, (line, bold) in enumerate(lines):
+        draw_text(canv, left, y, line, e.small, bold=bold)
+        if index == page_line:
+            draw_text(canv, right, y, page_text, e.small, bold=True, align_right=True)
+        y -= _footer_line(styles)
+
+
+FIRST, LATER = "first", "later"   # page templates: a handout's first page and its others
 
 
 def handout_doc_template(target, styles: Styles, *, title: str, author: str, subject: str,
                          lang: str) -> BaseDocTemplate:
-    """One document template for a handout or a packet: every page has the same text frame."""
+    """One document template for a handout or a packet. A handout's first page has the
+    clinic's banner above its text; its other pages have only a running title, so their
+    text starts higher. A packet turns back to the first page's frame at each handout."""
     e = styles.edition
     width, height = styles.page_size
-    frame = TaggingFrame(e.margin, e.bottom_margin, width - 2 * e.margin,
-                  height - e.top_margin - e.bottom_margin, leftPadding=0, rightPadding=0,
-                  topPadding=0, bottomPadding=0, id="text")
+
+    def frame(top_margin: float) -> TaggingFrame:
+        return TaggingFrame(e.margin, e.bottom_margin, width - 2 * e.margin,
+                            height - top_margin - e.bottom_margin, leftPadding=0,
+                            rightPadding=0, topPadding=0, bottomPadding=0, id="text")
+
     return BaseDocTemplate(
-        target, pagesize=styles.page_size, pageTemplates=[PageTemplate("page", [frame])],
+        target, pagesize=styles.page_size,
+        pageTemplates=[PageTemplate(FIRST, [frame(e.top_margin)], autoNextPageTemplate=LATER),
+                       PageTemplate(LATER, [frame(e.later_top_margin)])],
         leftMargin=e.margin, rightMargin=e.margin, topMargin=e.top_margin,
         bottomMargin=e.bottom_margin, title=title, author=author, subject=subject,
         creator="patient-handouts", producer="patient-handouts", lang=lang,

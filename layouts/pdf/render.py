@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 from functools import cache
 
+from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
@@ -17,13 +18,14 @@ from .. import document as doc
 from ..content.model import plain
 from .blanks import AnswerLines, ChoiceItem, FieldSpot, LabelledLine, TickBoxItem, WriteInLog
 from .images import picture_flowable
-from .keeping import compose, keep_closing
+from .keeping import compose, float_figures, keep_closing
 from .markup import to_markup
 from .pages import (
     FurnishedCanvas,
     Furniture,
     StartHandout,
     StartOnOddPage,
+    fit_footer,
     furniture_overflows,
     handout_doc_template,
 )
@@ -33,6 +35,9 @@ from .styles import BODY, HEADING_INK, INK_HEX, TINT, WARNING_RULE, WARNING_TINT
 from .tags import Element, list_item
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
+# A phone's camera reads the code, not an eye: large print keeps it this size, and its
+# modules stay near 0.7 mm, which phones read at arm's length.
+QR_SIZE = 26 * mm
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,9 @@ class Rendered:
 
 
 def render(job: Job) -> Rendered:
-    styles = styles_for(job.edition, job.paper)
+    furniture = [_furniture(document, job)
+                 for document in ((job.cover,) if job.cover else ()) + job.documents]
+    styles = fit_footer(styles_for(job.edition, job.paper), furniture)
     first = job.documents[0]
     buffer = io.BytesIO()
     template = handout_doc_template(buffer, styles, title=plain(job.title),
@@ -75,10 +82,9 @@ def render(job: Job) -> Rendered:
                                     subject=plain(job.title if job.packet else first.summary),
                                     lang=first.lang)
     root = Element("Document")
-    story, furniture = [], []
+    story = []
     offset = 0
     if job.cover:  # the packet's cover counts as handout 0, so the topics start at 1
-        furniture.append(_furniture(job.cover, job))
         section = root.child("Sect")
         story += cover_story(job.cover, [d.title for d in job.documents], job, styles, section)
         story.append(StartOnOddPage(template, lambda e=section: _notes_page(
@@ -86,7 +92,6 @@ def render(job: Job) -> Rendered:
         offset = 1
     last = len(job.documents) - 1
     for index, document in enumerate(job.documents):
-        furniture.append(_furniture(document, job))
         section = root.child("Sect") if job.packet else root
         # A packet lists every handout's words once, at its end; a handout alone lists its own.
         words = (job.words if index == last else None) if job.packet else document.words
@@ -153,7 +158,7 @@ def _furniture(document, job: Job) -> Furniture:
 def _notes_page(words: tuple[str, str], field: str, styles: Styles, parent: Element) -> list:
     """A page of lines for notes, used where the packet would otherwise have a blank page."""
     e = styles.edition
-    frame_height = styles.page_size[1] - e.top_margin - e.bottom_margin
+    frame_height = styles.page_size[1] - e.later_top_margin - e.bottom_margin  # never a first
     heading_space = styles.h2.leading + styles.h2.spaceAfter + styles.body.leading * 2
     heading, intro = words
     # Structure elements are made in reading order: the heading, its line, then the lines.
@@ -163,6 +168,32 @@ def _notes_page(words: tuple[str, str], field: str, styles: Styles, parent: Elem
                         field, plain(heading))
     lines.tag_parent = parent.child("Div")
     return [*story, lines]
+
+
+def _lines_above_closing(tooltip: str, field: str, styles: Styles, parent: Element,
+                         height: float) -> list:
+    """Lines to write on, `height` of them, above a closing that would otherwise stand alone.
+    No heading: in a packet a page of notes may follow, and two "My notes" in a row read as
+    a mistake. Fewer than three lines are not worth it: then nothing."""
+    count = int(height // styles.edition.line_pitch) - 1
+    if count < QUESTION_LINES:
+        return []
+    lines = AnswerLines(count, styles, field, tooltip)
+    lines.tag_parent = parent.child("Div")
+    return [lines, Spacer(1, styles.body.leading)]
+
+
+def _address_lines(address: str, width: float, style) -> list[str]:
+    """A web address in lines that break only after a "/": a break at one of its hyphens
+    would read as a hyphen added by the line break, and be typed wrongly."""
+    parts = [part + "/" for part in address.split("/")]
+    parts[-1] = parts[-1][:-1]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and stringWidth(lines[-1] + part, style.fontName, style.fontSize) > width:
+            lines.append("")
+        lines[-1] += part
+    return lines
 
 
 @cache
@@ -202,16 +233,29 @@ class HandoutStory:
 
     def flowables(self, index: int, words: doc.Words | None) -> list:
         d = self.d
-        story = [StartHandout(index, plain(d.title))]
-        for block in (*d.read, *d.write):
+        read = [StartHandout(index, plain(d.title))]
+        for block in d.read:
+            read += self.block(block)
+        story = []
+        for block in d.write:
             story += self.block(block)
         if words:
             story += self.words_to_know(words)
+        # Where the closing cannot share a page with what comes before it, the room above it
+        # takes lines for notes (keeping.WithClosing); their elements go before the closing's.
+        notes_at = self.parent.child("Div")
+        ends_with_notes = bool(d.write) and isinstance(d.write[-1], doc.Section) and any(
+            isinstance(block, doc.Notes) for block in d.write[-1].blocks)
+        notes = None if ends_with_notes else (lambda height: _lines_above_closing(
+            plain(d.notes_page[0]), f"{d.topic}.closing_notes", self.s, notes_at, height))
         # The closing in small print, so it fits beside the last thing to write on.
         self.fine_print = True
-        closing = [f for block in d.closing for f in self.block(block)]
+        # A packet's cover says the notices once for all its handouts.
+        closing = [f for block in (*d.closing, *(() if self.job.packet else d.notices))
+                   for f in self.block(block)]
         self.fine_print = False
-        return keep_closing(compose(story), compose(closing))
+        return keep_closing(float_figures(compose(read)) + compose(story), compose(closing),
+                            notes)
 
     def panel(self, content: list, background, rule) -> Panel:
         return Panel(content, background, rule, self.s.edition.label_gap * 1.25)
@@ -323,18 +367,21 @@ class HandoutStory:
         else:
             drawing = picture_flowable(self.job.pictures[picture.file], labels, s.text_width)
         figure = Figure(drawing, self.parent.child("Figure", alt=plain(picture.alt)))
-        return KeepTogether([figure, self.para(f"**{plain(picture.caption)}**"),
+        kept = KeepTogether([figure, self.para(f"**{plain(picture.caption)}**"),
                              self.para(picture.how_to_use)])
+        kept.floats = True   # keeping.Float: the text after it may fill this page first
+        return kept
 
     def online_version(self, online: doc.Online) -> QrBlock:
         """A QR code to the handout's web page, with the address printed beside it."""
         figure = self.parent.child("Figure", alt=f"QR code: {online.address}")
+        style = self.s.fine if self.fine_print else self.s.body
+        gap = self.s.edition.label_gap * 2
         lines = [f"<b>{to_markup(online.label)}</b>"] if online.label else []
-        text = tag(Paragraph("<br/>".join([*lines, to_markup(online.address)]),
-                             self.s.fine if self.fine_print else self.s.body),
+        address = _address_lines(online.address, self.s.text_width - QR_SIZE - gap, style)
+        text = tag(Paragraph("<br/>".join([*lines, *map(to_markup, address)]), style),
                    self.parent.child("P"))
-        return QrBlock(online.address, text, self.s.edition.box * 4,
-                       self.s.edition.label_gap * 2, figure)
+        return QrBlock(online.address, text, QR_SIZE, gap, figure)
 
     def questions(self, block: doc.Questions) -> list:
         s = self.s

@@ -88,11 +88,14 @@ class Edition:
     box: float                # tick boxes and circle targets
     label_gap: float          # from a box to its label
     margin: float
-    top_margin: float
-    bottom_margin: float
+    top_margin: float         # a handout's first page, below the clinic's banner
+    later_top_margin: float   # its other pages, below a one-line running title
+    bottom_margin: float      # the largest: room for the longest footer an edition allows;
+                              # a job's pages keep only what their footer needs (fit_footer)
     logo_height: float
     name_line: float = 90 * mm   # a line for one name, phone or address (DESIGN.md)
     date_line: float = 50 * mm   # a line for a date written by hand
+    paragraph_gap: float = 0.6   # space after a paragraph, in ems of the body size
 
     @property
     def leading(self) -> float:
@@ -105,11 +108,16 @@ class Edition:
 EDITIONS = {
     "standard": Edition("standard", body=14, small=12, h1=26, h2=19, h3=16,
                         line_pitch=11 * mm, box=7 * mm, label_gap=4 * mm, margin=20 * mm,
-                        top_margin=30 * mm, bottom_margin=25 * mm, logo_height=15 * mm),
+                        top_margin=30 * mm, later_top_margin=20 * mm,
+                        bottom_margin=32 * mm, logo_height=15 * mm),
     "large-print": Edition("large-print", body=18, small=16, h1=32, h2=24, h3=20,
                            line_pitch=13 * mm, box=9 * mm, label_gap=4 * mm, margin=18 * mm,
-                           top_margin=32 * mm, bottom_margin=40 * mm, logo_height=16 * mm,
-                           date_line=60 * mm),
+                           top_margin=32 * mm, later_top_margin=22 * mm,
+                           bottom_margin=46 * mm, logo_height=16 * mm,
+                           date_line=60 * mm,
+                           # The large type itself sets paragraphs apart; a smaller gap keeps
+                           # the read within its pages (DESIGN.md: 6).
+                           paragraph_gap=0.45),
 }
 
 
@@ -158,7 +166,7 @@ def styles_for(edition: str, paper: str) -> Styles:
                               spaceAfter=size * 0.6 if space_after is None else space_after,
                               allowWidows=0, allowOrphans=0, **kw)
 
-    body = style("body", e.body, leading=e.leading)
+    body = style("body", e.body, leading=e.leading, space_after=e.body * e.paragraph_gap)
     return Styles(
         edition=e,
         page_size=PAPER_SIZES[paper],

@@ -192,14 +192,19 @@ class TaggingFrame(Frame):
         return added
 
     def split(self, flowable, canv):
-        pieces = super().split(flowable, canv)
-        element = getattr(flowable, "tag", None)
-        if element is not None:
-            for piece in pieces:  # the parts of a split paragraph still belong to it
-                piece.tag = element
-                if hasattr(flowable, "label"):
-                    piece.label = flowable.label
-        return pieces
+        return carry_tag(flowable, super().split(flowable, canv))
+
+
+def carry_tag(flowable, pieces: list) -> list:
+    """The parts of a split paragraph still belong to its element (and keep its label):
+    wherever a flowable is split, by the frame or by a flowable that places others."""
+    element = getattr(flowable, "tag", None)
+    if element is not None:
+        for piece in pieces:
+            piece.tag = element
+            if hasattr(flowable, "label"):
+                piece.label = flowable.label
+    return pieces
 
 
 def page_box(canv, x1, y1, x2, y2) -> tuple[float, float, float, float]:

@@ -634,11 +634,20 @@ def measure(tmp: Path, runs: int, against: str | None = None) -> dict:
             "environment": info, "results": rows, "goals": goals(rows[0], bare, info["cpus"])}
 
 
+def keep_bytecode() -> None:
+    """Let every child write .pyc files, so that the untimed first run leaves them for the
+    timed ones: "cold" means a new process, not a first run after install (which is what a
+    PYTHONDONTWRITEBYTECODE left set in the environment would measure every time)."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
         return run_as_child(args)
     import tempfile
+
+    keep_bytecode()
 
     with tempfile.TemporaryDirectory(prefix="handouts-bench-") as tmp:
         results = measure(Path(tmp), args.runs, args.against)

@@ -45,8 +45,9 @@ sys.path.insert(0, str(ROOT))  # children import layouts however this file was s
 
 LANG, EDITION, PAPER = "en", "standard", "letter"
 SET = "pancreatic-net"  # the shipped set of handouts
+# PDFs only: the bare build makes no web pages, and a run without --format makes both.
 COMMAND = (ROOT / "make_pdfs.py", ["--set", SET, "--lang", LANG, "--edition", EDITION,
-                                   "--paper", PAPER])
+                                   "--paper", PAPER, "--format", "pdf"])
 FONTS = {"Body": "AtkinsonHyperlegible-Regular.ttf", "Body-Bold": "AtkinsonHyperlegible-Bold.ttf"}
 STYLE_ATTRS = ("fontName", "fontSize", "leading", "spaceBefore", "spaceAfter", "leftIndent",
                "bulletIndent")
@@ -221,10 +222,14 @@ def effective_settings() -> dict:
 def ours_options(out: Path, check: bool = False, root: Path = ROOT):
     from layouts.build import Options
 
-    # A commit from before sets (--against) has no `sets` option: it builds its one packet.
-    sets = {"sets": (SET,)} if "sets" in Options.__dataclass_fields__ else {}
+    # An older commit (--against) may lack an option: before sets it builds its one packet,
+    # before the web site it writes PDFs only, before incremental builds it always renders.
+    # `force`: a warm build into the same folder would otherwise find every PDF up to date
+    # and measure a no-op rebuild.
+    wanted = {"sets": (SET,), "formats": ("pdf",), "force": True}
+    extra = {k: v for k, v in wanted.items() if k in Options.__dataclass_fields__}
     return Options(src=root / "handouts", out=out, langs=(LANG,), editions=(EDITION,),
-                   papers=(PAPER,), check=check, **sets)
+                   papers=(PAPER,), check=check, **extra)
 
 
 def timed(function, runs: int) -> tuple[dict, object]:
@@ -351,7 +356,10 @@ def cold_argv(who: str, prelude: str, out: Path, job: Path) -> list[str]:
         return python_argv(script, [*args, "--out", out], prelude)
     if who == "against":
         script, args = COMMAND
-        return python_argv(job / script.name, [*args, "--out", out], prelude)
+        script = job / script.name
+        if '"--format"' not in script.read_text():  # a commit from before the web site
+            args = args[:-2]
+        return python_argv(script, [*args, "--out", out], prelude)
     return child_argv("bare", prelude, job=job, out=out)
 
 
@@ -626,11 +634,20 @@ def measure(tmp: Path, runs: int, against: str | None = None) -> dict:
             "environment": info, "results": rows, "goals": goals(rows[0], bare, info["cpus"])}
 
 
+def keep_bytecode() -> None:
+    """Let every child write .pyc files, so that the untimed first run leaves them for the
+    timed ones: "cold" means a new process, not a first run after install (which is what a
+    PYTHONDONTWRITEBYTECODE left set in the environment would measure every time)."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
         return run_as_child(args)
     import tempfile
+
+    keep_bytecode()
 
     with tempfile.TemporaryDirectory(prefix="handouts-bench-") as tmp:
         results = measure(Path(tmp), args.runs, args.against)

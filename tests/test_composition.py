@@ -22,7 +22,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 from conftest import HANDOUTS
 from layouts.pdf.blanks import AnswerLines, LabelledLine, TickBoxItem, WriteInLog
 from layouts.pdf.fields import add_fields
-from layouts.pdf.keeping import compose
+from layouts.pdf.keeping import compose, float_figures
 from layouts.pdf.pages import FurnishedCanvas, Furniture, StartHandout, handout_doc_template
 from layouts.pdf.styles import styles_for
 from layouts.pdf.tags import Element, marked
@@ -225,6 +225,25 @@ def test_a_heading_at_the_foot_of_a_page_is_found():
     assert [(p.page, "A heading at the foot" in p.text, "last thing") for p in problems] == [
         (1, True, "last thing")] and "is the last thing on the page" in problems[0].text
     assert found(story(keep=True).pdf(), "heading-last") == []  # keeping.py moves it
+
+
+def test_a_picture_that_misses_its_page_floats_and_the_text_after_it_fills_the_page():
+    """keeping.Float: a picture too tall for what is left of a page opens the next page, and
+    the text after it fills this one (else half a page stays empty)."""
+    from pdf_composition import Document
+
+    def pages(floats: bool) -> list[tuple[str, int]]:
+        s = Story()
+        top, picture = s.ink(FRAME * 0.5), s.ink(FRAME * 0.6)
+        kept = KeepTogether([picture])
+        kept.floats = floats
+        after = [s.text(LINE * 2) for _ in range(3)]
+        s.add(*float_figures([top, kept, *after]))
+        doc = Document(s.pdf())
+        return [(piece.element.role, piece.page) for piece in doc.pieces]
+
+    assert pages(floats=False) == [("Figure", 1), ("Figure", 2), ("P", 2), ("P", 2), ("P", 2)]
+    assert pages(floats=True) == [("Figure", 1), ("Figure", 2), ("P", 1), ("P", 1), ("P", 1)]
 
 
 def test_a_heading_that_keeps_one_line_is_found():

@@ -130,8 +130,6 @@ def keep_headings(story: list) -> list:
     with two lines of what follows."""
     out, waiting = [], []
     for flowable in story:
-        # A figure that floats is not held to its heading: RoomFor keeps the heading with
-        # two lines, and the figure may move on while the text fills the page.
         if (isinstance(flowable, KeepTogether) and _list_head(flowable) and waiting
                 and _leads_in(waiting[-1])):
             # A list's first items keep only the paragraph that leads into them; the heading
@@ -140,6 +138,8 @@ def keep_headings(story: list) -> list:
             kept = KeepTogether([waiting[-1], *_parts(flowable)])
             out += [*_with_room(waiting[:-1], then=kept), kept]
             waiting = []
+        # A figure that floats is not held to its heading: RoomFor keeps the heading with
+        # two lines, and the figure may move on while the text fills the page.
         elif isinstance(flowable, KeepTogether) and waiting and not getattr(flowable, "floats",
                                                                             False):
             out.append(KeepTogether(waiting + _parts(flowable)))

@@ -86,8 +86,9 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)  # argparse exits with 2 on a usage error
-    from layouts.build import Options, UsageError, build
     from layouts.content.errors import BuildFailure
+    from layouts.options import Options, UsageError
+    from layouts.unchanged import replay
     from layouts.write import Terminated, terminate_cleanly
 
     once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
@@ -104,7 +105,13 @@ def main(argv=None) -> int:
         return watch(options, report)
     try:
         with terminate_cleanly():  # SIGTERM stops the run as Ctrl-C does, and exits 143
-            outcome = build(options)
+            # With nothing changed since the last run, its outcome again, without loading
+            # the content or the layout libraries.
+            outcome = replay(options)
+            if outcome is None:
+                from layouts.build import build
+
+                outcome = build(options)
     except UsageError as e:
         print(f"make_pdfs.py: error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,78 +9,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.platypus.doctemplate import LayoutError
 
+from . import cache
 from . import document as doc
 from .content import library, model
 from .content.assets import find_asset
-from .content.errors import Problem, Problems, did_you_mean
+from .content.errors import Problems, did_you_mean
 from .content.library import UsageError
 from .content.model import plain
 from .content.source import Text, column_after
+from .options import FORMATS, Options
+from .outcome import Outcome
 from .pdf.markup import describe, unprintable
 from .state import input_key, is_up_to_date, read_state
+from .unchanged import RUN_FILE, record_bytes, run_digest
 from .write import (
     terminate_cleanly,
     write_all,
+    write_atomically,
 )
 
 __all__ = ["FORMATS", "Options", "Outcome", "UsageError", "build"]
-
-FORMATS = ("pdf", "html")  # printable and fillable PDFs; the web site (DESIGN.md part 2)
-
-
-@dataclass(frozen=True)
-class Options:
-    src: Path = Path("handouts")
-    out: Path = Path("build")
-    clinic: Path | None = None    # the clinic file; None means <src>/clinic.yaml
-    sets: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    langs: tuple[str, ...] = ()
-    editions: tuple[str, ...] = ()
-    papers: tuple[str, ...] = ()
-    check: bool = False
-    strict: bool = False
-    preview: bool = False     # also write a PNG contact sheet beside each PDF
-    today: datetime.date | None = None   # for the review-date check; None means today
-    fill: Path | None = None      # a patients CSV: write one filled packet per row instead
-    flatten: bool = False
-    jobs: int = 1                 # processes for rendering and filling
-    shard: str | None = None      # "K/N"
-    force: bool = False           # rebuild every output, even those found up to date
-    list_fields: bool = False     # only print the header line of a patients file
-    formats: tuple[str, ...] = ()  # "pdf", "html"; empty means both
-
-    @property
-    def output_formats(self) -> tuple[str, ...]:
-        return self.formats or FORMATS
-
-    @property
-    def clinic_file(self) -> Path:
-        return self.clinic or self.src / "clinic.yaml"
-
-    @property
-    def assets(self) -> Path:
-        """Logos and pictures come from the assets folder beside the content folder."""
-        return self.src.resolve().parent / "assets"
-
-    @property
-    def selection(self) -> library.Selection:
-        return library.Selection(self.sets, self.langs, self.topics)
-
-
-@dataclass
-class Outcome:
-    problems: list[Problem] = field(default_factory=list)
-    written: list[dict] = field(default_factory=list)
-    exit_code: int = 0
-    rows: int = 0                 # --fill: the patient rows that are good (in this shard)
-    listing: str = ""             # --list-fields: the header line to print
-
 
 @dataclass(frozen=True)
 class Planned:
@@ -93,6 +46,8 @@ class Planned:
 
 def build(options: Options) -> Outcome:
     _check_preview(options)
+    # Taken before anything is read: a file saved during the run makes the next run a full one.
+    digest = run_digest(options)
     problems = Problems()
     # A fill's --set and --lang are only defaults: a row may choose any set and language.
     selection = library.Selection() if options.fill or options.list_fields else options.selection
@@ -129,6 +84,7 @@ def build(options: Options) -> Outcome:
         return _fill(options, content, logo, outcome)
     if options.check:
         return outcome
+    cache.use(options.out)   # what a search found, kept for the next run
     keys = {p.path: input_key(p.job, _assets_drawn(p.job, options)) for p in planned}
     recorded = {} if options.force else read_state(options.out)
     kept = {p.path: recorded[p.path] for p in planned
@@ -150,6 +106,8 @@ def build(options: Options) -> Outcome:
     if web:
         made, kept = web.add_pages(made, kept, options.out, recorded)
     outcome.written = write_all(options.out, made, kept, options.preview)
+    if digest:  # a next run with nothing changed replays this one (unchanged.py)
+        write_atomically(options.out / RUN_FILE, record_bytes(options, digest, outcome))
     return outcome
 
 
@@ -481,6 +439,8 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
         return _make_pdf(packet_job(content, choice.set, choice.lang, choice.edition,
                                     choice.paper, logo_path, pictures))
 
+    if not options.check:
+        cache.use(options.out)
     only = lambda chosen, fallback: chosen[0] if chosen else fallback  # noqa: E731
     packets = Packets(render, sets=sets,
                       options={"lang": langs, "edition": model.EDITIONS, "paper": model.PAPERS},

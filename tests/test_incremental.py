@@ -111,3 +111,59 @@ def test_a_changed_clinic_file_rebuilds_every_output(library, tmp_path):
                       encoding="utf-8")
     build(library, out)
     assert all(entry["written"] for entry in manifest(out).values())
+
+
+def test_a_run_with_nothing_changed_replays_the_last_without_loading_the_layout(library,
+                                                                                 tmp_path):
+    """unchanged.py: the same warnings, the same manifest, and ReportLab never imported."""
+    out = tmp_path / "out"
+    due = ("--today", "2027-12-01")   # every shipped review is due by then: warnings
+    first = build(library, out, *due)
+    warnings = [line for line in first.stderr.splitlines() if ": warning: " in line]
+    assert warnings
+    before = pdfs(out)
+    again = run_cli("--src", library, "--out", out, *NARROW, *due,
+                    env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert again.returncode == 0
+    assert [line for line in again.stderr.splitlines() if ": warning: " in line] == warnings
+    assert "reportlab" not in again.stderr   # -X importtime lists every module imported
+    assert pdfs(out) == before and "wrote 0 file(s)" in again.stdout
+    assert all(entry["written"] is False for entry in manifest(out).values())
+    # Another day is another run: the reviews are not due yet, so no warnings.
+    later = build(library, out, "--today", "2026-11-20")
+    assert ": warning: " not in later.stderr and pdfs(out) == before
+
+
+def test_a_changed_picture_is_never_replayed(library, tmp_path):
+    out = tmp_path / "out"
+    build(library, out)
+    before = pdfs(out)
+    picture = tmp_path / "assets" / "images" / "stage-scale.svg"
+    picture.write_text(picture.read_text(encoding="utf-8").replace("</svg>",
+                                                                   "<!-- x --></svg>"),
+                       encoding="utf-8")
+    build(library, out)
+    written = sorted(path for path, entry in manifest(out).items() if entry["written"])
+    assert written == [f"{SET}/en/letter/{edition}/{name}.pdf"
+                       for edition in ("large-print", "standard")
+                       for name in ("packet", "staging-and-grading")]
+    assert {name for name in pdfs(out) if pdfs(out)[name] != before[name]} == set(written)
+
+
+def test_kept_search_results_give_the_same_bytes_and_a_damaged_one_is_redone(library, tmp_path):
+    """cache.py: the picture's label fit, kept from the first run, draws the same bytes as
+    one computed afresh; a kept file that is damaged or not what it should be is redone."""
+    out = tmp_path / "out"
+    build(library, out)
+    first = pdfs(out)
+    kept = sorted((out / ".state" / "cache").glob("pancreas-labels-*.json"))
+    assert kept
+    build(library, out, "--force")   # every output again, the label fit from the kept files
+    assert {name: data for name, (_, data) in pdfs(out).items()} == \
+        {name: data for name, (_, data) in first.items()}
+    kept[0].write_text("{not json", encoding="utf-8")
+    kept[-1].write_text('{"labels": 3}', encoding="utf-8")
+    build(library, out, "--force")
+    assert {name: data for name, (_, data) in pdfs(out).items()} == \
+        {name: data for name, (_, data) in first.items()}
+    assert all(path.read_text(encoding="utf-8").startswith('{"size"') for path in kept)

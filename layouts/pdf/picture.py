@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from ..cache import remembered
 from ..content.model import DRAWINGS
 from .styles import INK_HEX
 
@@ -194,14 +196,31 @@ def pancreas_drawing(
     texts = {part: text for part, text in texts.items() if text}
 
     organs = _organ_geometry()
-    layout = _best_layout(width, height, texts, font_name, float(font_size), _Silhouette(organs))
-    _choose_anchors(layout, organs)
+
+    def fit():   # the search for the labels' places: kept between runs (layouts/cache.py)
+        layout = _best_layout(width, height, texts, font_name, float(font_size),
+                              _Silhouette(organs))
+        _choose_anchors(layout, organs)
+        return dataclasses.asdict(layout)
+
+    layout = remembered("pancreas-labels", [width, height, sorted(texts.items()), font_name,
+                                            float(font_size)], fit, _layout_from)
 
     drawing = Drawing(width, height)
     drawing.add(_organ_group(organs, layout, ink_color))
     for label in layout.labels:
         drawing.add(_label_group(label, layout, font_name, ink_color))
     return drawing
+
+
+def _layout_from(data: dict) -> _Layout:
+    """A layout back from its JSON form (where tuples became lists)."""
+    labels = [_Label(part=label["part"], lines=list(label["lines"]), width=label["width"],
+                     side=label["side"], anchors=tuple(map(tuple, label["anchors"])),
+                     anchor=tuple(label["anchor"]), center=label["center"], x=label["x"])
+              for label in data["labels"]]
+    return _Layout(size=data["size"], scale=data["scale"], x0=data["x0"], y0=data["y0"],
+                   labels=labels)
 
 
 # --- geometry -------------------------------------------------------------

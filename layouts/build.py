@@ -85,7 +85,8 @@ def build(options: Options) -> Outcome:
     if options.check:
         return outcome
     cache.use(options.out)   # what a search found, kept for the next run
-    keys = {p.path: input_key(p.job, _assets_drawn(p.job, options)) for p in planned}
+    seen: dict = {}
+    keys = {p.path: input_key(p.job, _assets_drawn(p.job, options), seen) for p in planned}
     recorded = {} if options.force else read_state(options.out)
     kept = {p.path: recorded[p.path] for p in planned
             if is_up_to_date(options.out, p.path, keys[p.path], recorded, options.preview)}
@@ -103,9 +104,12 @@ def build(options: Options) -> Outcome:
     if _check_lengths(planned, pages, outcome, options.strict):
         return outcome
     made = [(p.path, p.meta, results[id(p.job)], keys[p.path]) for p in to_make]
+    # What the renders' searches found (the workers' and this process's), kept with the outputs.
+    found = {path: data for result in results.values() for path, data in result.found.items()}
     if web:
         made, kept = web.add_pages(made, kept, options.out, recorded)
-    outcome.written = write_all(options.out, made, kept, options.preview)
+    found.update(cache.take())   # the web pages' drawings are made in this process
+    outcome.written = write_all(options.out, made, kept, options.preview, found)
     if digest:  # a next run with nothing changed replays this one (unchanged.py)
         write_atomically(options.out / RUN_FILE, record_bytes(options, digest, outcome))
     return outcome
@@ -206,7 +210,7 @@ def check_pictures(content: model.Content, assets: Path, problems: Problems) -> 
     untrusted input); returns file -> Asset for the renderer."""
     from .pdf.svg import check_svg
 
-    found = {}
+    found, sound = {}, set()
     for handout_set in content.sets.values():
         for edition in handout_set.languages.values():
             for handout in edition.handouts.values():
@@ -217,8 +221,18 @@ def check_pictures(content: model.Content, assets: Path, problems: Problems) -> 
                         asset = find_asset(block.file, assets, problems)
                         if asset is None:
                             continue
+                        # A library repeats a picture with the same words in many sets: a
+                        # file and words found sound once are sound again (a problem is
+                        # still reported at each place, as only sound ones are skipped).
+                        sound_key = (str(asset.path), tuple(sorted(
+                            (str(k), str(v)) for k, v in block.labels.items())))
                         if asset.kind == "svg":
-                            check_svg(asset, block.labels, problems, block.file)
+                            if sound_key not in sound:
+                                found_here = Problems()
+                                check_svg(asset, block.labels, found_here, block.file)
+                                problems.extend(found_here)
+                                if not len(found_here):
+                                    sound.add(sound_key)
                         elif block.labels:
                             problems.at(next(iter(block.labels)), "a PNG or JPEG picture has "
                                         "no text to replace; write its words in the caption, "
@@ -237,7 +251,7 @@ def check_reading(content: model.Content, src: Path, problems: Problems) -> dict
         for lang, edition in handout_set.languages.items():
             allowed = allowed_words(src / lang, problems)
             for topic in edition.handouts:
-                document = doc.document(content, handout_set.name, lang, topic, None)
+                document = _document(content, handout_set.name, lang, topic)
                 figures[handout_set.name, lang, topic] = check_document(
                     document, edition.glossary, allowed, problems)
     return figures
@@ -258,8 +272,8 @@ def plan(content: model.Content, options: Options, logo, reading: dict,
         topics = [t for t in handout_set.topics if not options.topics or t in options.topics]
         for lang, edition in handout_set.languages.items():
             present = [t for t in topics if t in edition.handouts]
-            alone = {t: doc.document(content, name, lang, t,
-                                     tuple(_words(content, handout_set, lang, t)))
+            alone = {t: _document(content, name, lang, t,
+                                  tuple(_words(content, handout_set, lang, t)))
                      for t in present}
             # The packet is made only when this run builds every topic of the set.
             packet = edition.complete and len(present) == len(handout_set.topics)
@@ -304,13 +318,37 @@ def packet_job(content: model.Content, set_name: str, lang: str, edition: str, p
 
     handout_set = content.sets[set_name]
     set_edition = handout_set.languages[lang]
-    documents = tuple(doc.document(content, set_name, lang, topic, None)
+    documents = tuple(_document(content, set_name, lang, topic)
                       for topic in handout_set.topics)
     phrases = content.languages[lang].phrases
-    words = doc.Words(phrases.words_heading, phrases.say_label, _combined_words(
-        _words(content, handout_set, lang, topic) for topic in handout_set.topics))
+    words = _once(content, ("packet words", set_name, lang), lambda: doc.Words(
+        phrases.words_heading, phrases.say_label, _combined_words(
+            _words(content, handout_set, lang, topic) for topic in handout_set.topics)))
     return Job(documents, edition, paper, logo_path, packet_title=set_edition.info.title,
                words=words, cover=doc.cover(content, set_name, lang), pictures=pictures)
+
+
+_memo: tuple = (None, {})
+
+
+def _once(content: model.Content, key: tuple, compute):
+    """compute() once per run: a library asks for the same handout's words and document for
+    every edition and paper. The results belong to this run's content (held here, so they
+    can never be taken for another run's)."""
+    global _memo
+    if _memo[0] is not content:
+        _memo = (content, {})
+    found = _memo[1]
+    if key not in found:
+        found[key] = compute()
+    return found[key]
+
+
+def _document(content: model.Content, set_name: str, lang: str, topic: str, words=None):
+    """The handout's document: with its own words to know (printed alone), or without them
+    (in its packet, and for the reading level)."""
+    return _once(content, ("document", set_name, lang, topic, words is None),
+                 lambda: doc.document(content, set_name, lang, topic, words))
 
 
 def _words(content: model.Content, handout_set: model.HandoutSet, lang: str,
@@ -319,10 +357,13 @@ def _words(content: model.Content, handout_set: model.HandoutSet, lang: str,
     signs of page 1 included."""
     from .content.terms import terms_used
 
-    edition = handout_set.languages[lang]
-    handout = edition.handouts[topic]
-    return terms_used(handout, edition.glossary,
-                      library.warning_signs(content, handout_set, lang, handout))
+    def words():
+        edition = handout_set.languages[lang]
+        handout = edition.handouts[topic]
+        return terms_used(handout, edition.glossary,
+                          library.warning_signs(content, handout_set, lang, handout))
+
+    return _once(content, ("words", handout_set.name, lang, topic), words)
 
 
 def _combined_words(lists) -> tuple[model.Term, ...]:
@@ -411,7 +452,7 @@ def _make_pdf(job):
     # The structure tree is written into the PDF here; it is not needed afterwards.
     return dataclasses.replace(rendered, structure=None, pdf=add_fields(
         rendered.pdf, rendered.field_spots, job.edition, rendered.structure, plain(job.title),
-        job.documents[0].lang))
+        job.documents[0].lang), found=cache.take())
 
 
 def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:
@@ -439,8 +480,6 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
         return _make_pdf(packet_job(content, choice.set, choice.lang, choice.edition,
                                     choice.paper, logo_path, pictures))
 
-    if not options.check:
-        cache.use(options.out)
     only = lambda chosen, fallback: chosen[0] if chosen else fallback  # noqa: E731
     packets = Packets(render, sets=sets,
                       options={"lang": langs, "edition": model.EDITIONS, "paper": model.PAPERS},

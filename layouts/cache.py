@@ -3,7 +3,9 @@
 The label fit of the pancreas drawing tries hundreds of layouts; its result depends only on the
 words, the size and the tool. A build keeps such results in <out>/.state/cache/, as JSON (data,
 never code), named by a digest of the tool and the inputs, so a changed tool or font never
-reads an old result. Without a folder (a process the build did not set up), nothing is kept.
+reads an old result. New results wait in memory (`take`) and are written with the run's
+outputs, so a failed or stopped run leaves nothing new. Without a folder (a process the build
+did not set up), nothing is kept.
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ from pathlib import Path
 
 from .state import STATE_FILE, tool_hash
 
+CACHE = STATE_FILE.parent / "cache"   # below the output folder
 _folder: Path | None = None
+_new: dict[str, bytes] = {}   # results found in this process and not yet written
 
 
 def use(out: Path) -> None:
-    """Keep results under this output folder from now on (worker processes inherit it)."""
+    """Read kept results under this output folder from now on (worker processes inherit it)."""
     global _folder
-    _folder = out / STATE_FILE.parent / "cache"
+    _folder = out / CACHE
+
+
+def take() -> dict[str, bytes]:
+    """The results this process found since the last call, as files to write below the
+    output folder: relative path -> bytes."""
+    found = dict(_new)
+    _new.clear()
+    return found
 
 
 def remembered(kind: str, inputs, compute, decode):
@@ -35,11 +47,5 @@ def remembered(kind: str, inputs, compute, decode):
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         pass   # none kept, or a damaged file: computed again and kept anew
     result = compute()
-    from .write import write_atomically
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, json.dumps(result).encode())
-    except OSError:
-        pass   # a result not kept is computed again next time
+    _new[(CACHE / path.name).as_posix()] = json.dumps(result).encode()
     return decode(result)

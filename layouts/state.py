@@ -47,14 +47,24 @@ def _file_hash(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def input_key(job, files: list[Path]) -> str:
-    """The digest of everything an output is made from; `files` are the assets it draws."""
-    # The logo's and pictures' paths say where the checkout is, not what is drawn: their bytes
-    # count instead (`files`).
-    described = repr(dataclasses.replace(job, logo_path=None, pictures={})) if hasattr(
-        job, "pictures") else repr(job)
+def input_key(job, files: list[Path], seen: dict | None = None) -> str:
+    """The digest of everything an output is made from; `files` are the assets it draws.
+    `seen` keeps each document's digest for the run: a library's handout is in the jobs of
+    every edition, paper and packet, and describing it is most of the work."""
+    seen = {} if seen is None else seen
     digest = hashlib.sha256(tool_hash().encode())
-    digest.update(described.encode("utf-8"))
+    if hasattr(job, "pictures"):
+        # The logo's and pictures' paths say where the checkout is, not what is drawn: their
+        # bytes count instead (`files`).
+        digest.update(repr(dataclasses.replace(job, documents=(), logo_path=None,
+                                               pictures={})).encode("utf-8"))
+        for document in job.documents:
+            if id(document) not in seen:
+                seen[id(document)] = (document, hashlib.sha256(
+                    repr(document).encode("utf-8")).hexdigest())
+            digest.update(seen[id(document)][1].encode())
+    else:
+        digest.update(repr(job).encode("utf-8"))
     for path in sorted(map(str, files)):
         digest.update(_file_hash(path).encode())
     return digest.hexdigest()

@@ -40,13 +40,15 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
-def write_all(out: Path, made, kept: dict, preview: bool = False) -> list[dict]:
+def write_all(out: Path, made, kept: dict, preview: bool = False,
+              state: dict | None = None) -> list[dict]:
     """Write every new file (and a PDF's preview), then the manifest of this run's whole selection
     and the state the next run reads, each atomically; return the manifest entries.
 
     made: (relative path, manifest metadata, rendered result, input key) of each new file,
     where the result is a rendered PDF or, for any other file (a web page, a stylesheet), its
-    bytes; kept: relative path -> the record of a file found up to date and left alone.
+    bytes; kept: relative path -> the record of a file found up to date and left alone;
+    state: more files for .state/ (relative path -> bytes), such as kept search results.
     """
     from .state import STATE_FILE, read_state, state_bytes
 
@@ -81,6 +83,9 @@ def write_all(out: Path, made, kept: dict, preview: bool = False) -> list[dict]:
                 records[relative] = record
                 entries.append({**record["entry"], "written": False})
             write_manifest(out, entries)
+            for relative, data in sorted((state or {}).items()):
+                (out / relative).parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(out / relative, data)
             # Records of outputs outside this run's selection stay for a later, wider run.
             (out / STATE_FILE).parent.mkdir(exist_ok=True)
             write_atomically(out / STATE_FILE, state_bytes({**read_state(out), **records}))

@@ -145,7 +145,7 @@ def test_the_changed_content_does_change_the_files(earlier):
     assert result.returncode == 0, result.stderr
     after = files_under(out)
     changed = sorted(name for name in before if after[name] != before[name])
-    assert changed == [".state/outputs.json", "manifest.json",
+    assert changed == [".state/outputs.json", ".state/run.json", "manifest.json",
                        output("en", "letter", "standard", "diagnosis"),
                        output("en", "letter", "standard", "follow-up")]
 

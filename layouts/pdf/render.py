@@ -69,6 +69,7 @@ class Rendered:
     pages: int
     field_spots: tuple[FieldSpot, ...]
     structure: Element | None    # the document's structure tree, when tagged
+    found: dict = field(default_factory=dict)   # search results to keep (cache.take)
 
 
 def render(job: Job) -> Rendered:

@@ -26,11 +26,10 @@ from .options import FORMATS, Options
 from .outcome import Outcome
 from .pdf.markup import describe, unprintable
 from .state import input_key, is_up_to_date, read_state
-from .unchanged import RUN_FILE, record_bytes, run_digest
+from .unchanged import record_bytes, run_digest
 from .write import (
     terminate_cleanly,
     write_all,
-    write_atomically,
 )
 
 __all__ = ["FORMATS", "Options", "Outcome", "UsageError", "build"]
@@ -109,9 +108,10 @@ def build(options: Options) -> Outcome:
     if web:
         made, kept = web.add_pages(made, kept, options.out, recorded)
     found.update(cache.take())   # the web pages' drawings are made in this process
-    outcome.written = write_all(options.out, made, kept, options.preview, found)
-    if digest:  # a next run with nothing changed replays this one (unchanged.py)
-        write_atomically(options.out / RUN_FILE, record_bytes(options, digest, outcome))
+    # A next run with nothing changed replays this one (unchanged.py).
+    record = (lambda entries: record_bytes(digest, outcome.problems, entries, options.out)
+              ) if digest else None
+    outcome.written = write_all(options.out, made, kept, options.preview, found, record)
     return outcome
 
 

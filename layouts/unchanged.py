@@ -4,10 +4,11 @@ A build reads and checks every content file before it can tell what is up to dat
 library scale takes seconds even when nothing changed (and importing the layout libraries takes
 a third of a second more). So a run that wrote its outputs also records a digest of everything
 its result depends on: its options, the day (a review falls due on a day), the tool, and the
-bytes of every file in the content folder, the clinic file and the assets folder; and the size
-and modification time of every file it listed. When all of them are the same, the result would
+bytes of every file in the content folder, the clinic file and the assets folder. When the
+digest is the same and every file the run listed still has the bytes it wrote, the result would
 be the same: the run rewrites the manifest (every file "written": false), reports the same
-warnings and stops, without importing ReportLab.
+warnings and stops, without importing ReportLab. The record names no folder of the machine, so
+it is the same wherever the checkout and the output folder are.
 """
 
 from __future__ import annotations
@@ -31,43 +32,55 @@ def run_digest(options) -> str | None:
     checks, fills, lists fields or rebuilds everything)."""
     if options.check or options.fill or options.list_fields or options.force:
         return None
+    src = Path(options.src)
+    # Where the folders are is not an input (their files' bytes are); which clinic file is.
     chosen = {name: value for name, value in dataclasses.asdict(options).items()
-              if name != "jobs"}   # how many processes never changes what is made
+              if name not in ("jobs", "src", "out", "clinic")}
+    chosen["clinic"] = _clinic_choice(options)
     today = options.today or datetime.date.today()
     digest = hashlib.sha256(f"{_VERSION} {tool_hash()} {today.isoformat()} ".encode())
     digest.update(json.dumps(chosen, sort_keys=True, default=str).encode())
     out = options.out.resolve()
-    for folder in (options.src, options.assets):
+    for folder in (src, options.assets):
         for path in sorted(Path(folder).rglob("*")):
             if path.is_file() and out not in path.resolve().parents:
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
-    if options.clinic and options.clinic.is_file():
-        digest.update(hashlib.sha256(options.clinic.read_bytes()).digest())
+                digest.update(_sha256(path).encode())
     return digest.hexdigest()
 
 
-def _outputs(out: Path, entries: list[dict]) -> dict[str, list[int]]:
-    """Each listed file (and contact sheet), and the record of what made them -> [size,
-    modification time in ns]: a file changed or gone since makes the next run a full one."""
-    found = {}
-    paths = [STATE_FILE.as_posix(), *(relative for entry in entries
-                                      for relative in (entry["path"], entry.get("preview"))
-                                      if relative)]
-    for relative in paths:
-        stat = (out / relative).stat()
-        found[relative] = [stat.st_size, stat.st_mtime_ns]
-    return found
+def _clinic_choice(options) -> str | None:
+    """The clinic file the options name: its place in the content folder, or its bytes."""
+    if options.clinic is None:
+        return None
+    try:
+        return options.clinic.resolve().relative_to(Path(options.src).resolve()).as_posix()
+    except ValueError:
+        return "outside:" + (_sha256(options.clinic) if options.clinic.is_file() else "")
 
 
-def record_bytes(options, digest: str, outcome: Outcome) -> bytes:
-    """What a run that wrote its outputs leaves for the next one to compare with."""
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def record_bytes(digest: str, problems: list[Problem], entries: list[dict], out: Path) -> bytes:
+    """What a run that wrote its outputs leaves for the next one to compare with: written
+    last, under the output lock (write.write_all), once the state it names is on disk."""
     entries = [{key: value for key, value in entry.items() if key != "written"}
-               for entry in outcome.written]
+               for entry in entries]
     data = {"version": _VERSION, "digest": digest,
-            "problems": [dataclasses.asdict(p) for p in outcome.problems],
-            "entries": entries, "outputs": _outputs(options.out, entries)}
+            "problems": [dataclasses.asdict(p) for p in problems],
+            "entries": sorted(entries, key=lambda entry: entry["path"]),
+            "files": _other_files(out, entries)}
     return (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _other_files(out: Path, entries: list[dict]) -> dict[str, str]:
+    """The files a run leaves that its manifest entries give no digest for -> SHA-256: the
+    record of what made the outputs, and the contact sheets."""
+    paths = [STATE_FILE.as_posix(), *(entry["preview"] for entry in entries
+                                      if entry.get("preview"))]
+    return {relative: _sha256(out / relative) for relative in paths}
 
 
 def replay(options) -> Outcome | None:
@@ -76,18 +89,21 @@ def replay(options) -> Outcome | None:
     digest = run_digest(options)
     if digest is None:
         return None
+    out = options.out
     try:
-        data = json.loads((options.out / RUN_FILE).read_text(encoding="utf-8"))
+        data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
         if data.get("version") != _VERSION or data.get("digest") != digest:
             return None
         entries = data["entries"]
-        if _outputs(options.out, entries) != data["outputs"]:
+        if _other_files(out, entries) != data["files"] or any(
+                _sha256(out / entry["path"]) != entry["sha256"] for entry in entries):
             return None
         problems = [Problem(**problem) for problem in data["problems"]]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None   # no record, a damaged one, or an output gone: the full run decides
     from .write import locked, terminate_cleanly, write_manifest
 
-    with locked(options.out), terminate_cleanly():
-        write_manifest(options.out, [{**entry, "written": False} for entry in entries])
-    return Outcome(problems, [{**entry, "written": False} for entry in entries])
+    listed = [{**entry, "written": False} for entry in entries]
+    with locked(out), terminate_cleanly():
+        write_manifest(out, listed)
+    return Outcome(problems, listed)

@@ -41,16 +41,18 @@ def private_folder(folder: Path) -> Path:
 
 
 def write_all(out: Path, made, kept: dict, preview: bool = False,
-              state: dict | None = None) -> list[dict]:
+              state: dict | None = None, run_record=None) -> list[dict]:
     """Write every new file (and a PDF's preview), then the manifest of this run's whole selection
     and the state the next run reads, each atomically; return the manifest entries.
 
     made: (relative path, manifest metadata, rendered result, input key) of each new file,
     where the result is a rendered PDF or, for any other file (a web page, a stylesheet), its
     bytes; kept: relative path -> the record of a file found up to date and left alone;
-    state: more files for .state/ (relative path -> bytes), such as kept search results.
+    state: more files for .state/ (relative path -> bytes), such as kept search results;
+    run_record(entries): the bytes of the run's record (unchanged.py), written last.
     """
     from .state import STATE_FILE, read_state, state_bytes
+    from .unchanged import RUN_FILE
 
     if preview:
         from .pdf.preview import contact_sheet
@@ -89,6 +91,8 @@ def write_all(out: Path, made, kept: dict, preview: bool = False,
             # Records of outputs outside this run's selection stay for a later, wider run.
             (out / STATE_FILE).parent.mkdir(exist_ok=True)
             write_atomically(out / STATE_FILE, state_bytes({**read_state(out), **records}))
+            if run_record is not None:
+                write_atomically(out / RUN_FILE, run_record(entries))
     except OSError as e:
         raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); each "
                            "earlier file is either as it was or complete and new") from e

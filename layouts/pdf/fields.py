@@ -11,6 +11,7 @@ fields have empty appearances, so a printed blank handout looks exactly as befor
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 from pypdf.generic import (
     ArrayObject,
@@ -51,7 +52,9 @@ def add_fields(pdf: bytes, spots: Sequence[FieldSpot], edition: str,
     return form.finish()
 
 
+@cache
 def _name(value: str) -> NameObject:
+    """A PDF name; made once per process, as pypdf checks each one it makes."""
     return NameObject("/" + value)
 
 

@@ -36,16 +36,22 @@ def run_digest(options) -> str | None:
     # Where the folders are is not an input (their files' bytes are); which clinic file is.
     chosen = {name: value for name, value in dataclasses.asdict(options).items()
               if name not in ("jobs", "src", "out", "clinic")}
-    chosen["clinic"] = _clinic_choice(options)
+    try:
+        chosen["clinic"] = _clinic_choice(options)
+    except OSError:
+        return None
     today = options.today or datetime.date.today()
     digest = hashlib.sha256(f"{_VERSION} {tool_hash()} {today.isoformat()} ".encode())
     digest.update(json.dumps(chosen, sort_keys=True, default=str).encode())
     out = options.out.resolve()
-    for folder in (src, options.assets):
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file() and out not in path.resolve().parents:
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-                digest.update(_sha256(path).encode())
+    try:
+        for folder in (src, options.assets):
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file() and out not in path.resolve().parents:
+                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                    digest.update(_sha256(path).encode())
+    except OSError:
+        return None   # a file that cannot be read: the full run says which, and why
     return digest.hexdigest()
 
 

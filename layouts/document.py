@@ -38,6 +38,7 @@ class Heading:
 class Para:
     text: str
     role: str = "body"  # body, lead (the main message), label (small print above a box), strong
+    call: str = ""      # a phone number in the text that a screen offers to dial
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,8 @@ def warning_box(content: model.Content, set_name: str, lang: str, signs) -> Box:
                      Phone(p.after_hours_label, clinic.after_hours_phone)))
     return Box("warning", (Heading(p.call_heading, 2), Para(p.call_intro),
                            Bullets(tuple(signs), summary=True),
-                           phones, Para(clinic.languages[lang].emergency, "strong"),
+                           phones, Para(clinic.languages[lang].emergency, "strong",
+                                        call=clinic.emergency_number),
                            Para(p.warning_credit.format(clinic=clinic.name_in(lang)), "label")))
 
 

@@ -230,12 +230,17 @@ def test_a_handout_page_links_to_itself_in_the_other_languages(site):
 
 
 def test_the_warning_signs_come_with_phones_to_tap(site):
+    """The clinic's phones, and the emergency number where the emergency line says it."""
+    emergency = clinic()["emergency_number"]
     digits = {re.sub(r"\D", "", clinic()[key]) for key in ("phone", "after_hours_phone")}
     for name, lang, topic in handouts():
         text = (site / name / lang / f"{topic}.html").read_text(encoding="utf-8")
         box = text[text.index('class="box warning"'):]
         box = box[:box.index("</section>")]
-        assert set(re.findall(r'href="tel:(\d+)"', box)) == digits, (lang, topic)
+        assert set(re.findall(r'href="tel:(\d+)"', box)) == digits | {emergency}, (lang, topic)
+        line = clinic()["languages"][lang]["emergency"]
+        before, after = line.split(emergency, 1)
+        assert f'{before}<a href="tel:{emergency}">{emergency}</a>{after}' in box, (lang, topic)
         for sign in clinic()["languages"][lang]["warning_signs"]["signs"]:
             assert f"<li>{sign}</li>" in box
 

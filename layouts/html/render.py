@@ -95,6 +95,18 @@ def attr(value: str) -> str:
     return html.escape(plain(value), quote=True)
 
 
+def _dialled(shown: str, number: str) -> str:
+    """Escaped text with the first place it prints `number` made a link that dials it (the
+    emergency number in "Call 911 if ..."), so a phone calls it with one tap."""
+    address = tel(number) if number else None
+    if not address:
+        return shown
+    printed = text(number)
+    # The number itself, not the same digits inside a longer one.
+    return re.sub(rf"(?<![0-9]){re.escape(printed)}(?![0-9])",
+                  lambda match: f'<a href="{address}">{printed}</a>', shown, count=1)
+
+
 def tel(number: str) -> str | None:
     """A `tel:` address for a phone number as printed, or None when it has too few digits."""
     dialled = re.sub(r"[^0-9+]", "", number)
@@ -278,7 +290,8 @@ class _HandoutPage:
             return [f"<h{block.level}>{text(block.text)}</h{block.level}>"]
         if isinstance(block, doc.Para):
             if block.role == "strong":
-                return [f"<p><strong>{text(plain(block.text))}</strong></p>"]
+                return [f"<p><strong>{_dialled(text(plain(block.text)), block.call)}"
+                        "</strong></p>"]
             css = {"body": "", "lead": ' class="lead"', "label": ' class="label"'}[block.role]
             return [f"<p{css}>{text(block.text)}</p>"]
         if isinstance(block, doc.Bullets):

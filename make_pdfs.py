@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)  # argparse exits with 2 on a usage error
     from layouts.content.errors import BuildFailure
     from layouts.options import Options, UsageError
-    from layouts.unchanged import replay
+    from layouts.unchanged import replay, run_digest
     from layouts.write import Terminated, terminate_cleanly
 
     once = lambda values: tuple(dict.fromkeys(values))  # noqa: E731 - a repeat adds nothing
@@ -107,11 +107,12 @@ def main(argv=None) -> int:
         with terminate_cleanly():  # SIGTERM stops the run as Ctrl-C does, and exits 143
             # With nothing changed since the last run, its outcome again, without loading
             # the content or the layout libraries.
-            outcome = replay(options)
+            digest = run_digest(options)
+            outcome = replay(options, digest)
             if outcome is None:
                 from layouts.build import build
 
-                outcome = build(options)
+                outcome = build(options, digest)
     except UsageError as e:
         print(f"make_pdfs.py: error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -43,10 +43,11 @@ class Planned:
     job: object   # a pdf.render.Job
 
 
-def build(options: Options) -> Outcome:
+def build(options: Options, digest: str | None = None) -> Outcome:
+    """`digest`: the run's run_digest when the caller has taken it already."""
     _check_preview(options)
     # Taken before anything is read: a file saved during the run makes the next run a full one.
-    digest = run_digest(options)
+    digest = digest or run_digest(options)
     problems = Problems()
     # A fill's --set and --lang are only defaults: a row may choose any set and language.
     selection = library.Selection() if options.fill or options.list_fields else options.selection
@@ -208,37 +209,46 @@ def check_reviews(content: model.Content, today: datetime.date, problems: Proble
 def check_pictures(content: model.Content, assets: Path, problems: Problems) -> dict:
     """Every picture file the handouts show, found in the assets folder and checked (an SVG is
     untrusted input); returns file -> Asset for the renderer."""
-    from .pdf.svg import check_svg
-
     found, sound = {}, set()
     for handout_set in content.sets.values():
         for edition in handout_set.languages.values():
             for handout in edition.handouts.values():
-                for section in handout.sections:
-                    for block in section.blocks:
-                        if not isinstance(block, model.Picture) or not block.file:
-                            continue
-                        asset = find_asset(block.file, assets, problems)
-                        if asset is None:
-                            continue
-                        # A library repeats a picture with the same words in many sets: a
-                        # file and words found sound once are sound again (a problem is
-                        # still reported at each place, as only sound ones are skipped).
-                        sound_key = (str(asset.path), tuple(sorted(
-                            (str(k), str(v)) for k, v in block.labels.items())))
-                        if asset.kind == "svg":
-                            if sound_key not in sound:
-                                found_here = Problems()
-                                check_svg(asset, block.labels, found_here, block.file)
-                                problems.extend(found_here)
-                                if not len(found_here):
-                                    sound.add(sound_key)
-                        elif block.labels:
-                            problems.at(next(iter(block.labels)), "a PNG or JPEG picture has "
-                                        "no text to replace; write its words in the caption, "
-                                        "or use an SVG picture")
-                        found[str(block.file)] = asset
+                for block in _pictures(handout):
+                    asset = find_asset(block.file, assets, problems)
+                    if asset is None:
+                        continue
+                    if asset.kind == "svg":
+                        _check_svg_once(asset, block, sound, problems)
+                    elif block.labels:
+                        problems.at(next(iter(block.labels)), "a PNG or JPEG picture has no "
+                                    "text to replace; write its words in the caption, or use "
+                                    "an SVG picture")
+                    found[str(block.file)] = asset
     return found
+
+
+def _pictures(handout: model.Handout):
+    """The handout's pictures drawn from a file."""
+    for section in handout.sections:
+        for block in section.blocks:
+            if isinstance(block, model.Picture) and block.file:
+                yield block
+
+
+def _check_svg_once(asset, block: model.Picture, sound: set, problems: Problems) -> None:
+    """Check an SVG picture with its words. A library repeats a picture with the same words in
+    many sets: a file and words found sound once are sound again, while a problem is still
+    found, and reported, at each place."""
+    from .pdf.svg import check_svg
+
+    key = (str(asset.path), tuple(sorted((str(k), str(v)) for k, v in block.labels.items())))
+    if key in sound:
+        return
+    found_here = Problems()
+    check_svg(asset, block.labels, found_here, block.file)
+    problems.extend(found_here)
+    if not len(found_here):
+        sound.add(key)
 
 
 def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:

@@ -58,9 +58,7 @@ def room_needed(flowables: list, width: float, height: float, canv=None) -> floa
     together counts whole)."""
     need, lines, previous = 0.0, 0, None
     for flowable in flowables:
-        _, full = flowable.wrapOn(canv, width, height) if canv else flowable.wrap(width, height)
-        if isinstance(flowable, KeepTogether):
-            full = flowable._H
+        full = height_of(flowable, canv, width, height)
         # Counting both spaces where the frame takes the larger errs on the safe side.
         need += flowable.getSpaceBefore() + (previous.getSpaceAfter() if previous else 0)
         previous = flowable
@@ -80,6 +78,13 @@ def room_needed(flowables: list, width: float, height: float, canv=None) -> floa
         if lines >= LINES_KEPT:
             break
     return need
+
+
+def height_of(flowable, canv, width: float, height: float) -> float:
+    """How tall a flowable is at this width; what is kept together counts whole (its wrap says
+    only that it does not fit)."""
+    _, tall = flowable.wrapOn(canv, width, height) if canv else flowable.wrap(width, height)
+    return flowable._H if isinstance(flowable, KeepTogether) else tall
 
 
 def introduces(flowable, story: list) -> bool:
@@ -226,8 +231,8 @@ class Float(Flowable):
         lead = NullActionFlowable()   # the parts go back in the story, as KeepTogether's do
         frame = self._doctemplateAttr("frame")
         at_top = frame is not None and getattr(frame, "_atTop", False)
-        needed = self.figure.wrapOn(self.canv, avail_width, avail_height)[1]
-        if at_top or self.figure._H <= avail_height or needed <= avail_height:
+        if at_top or height_of(self.figure, self.canv, avail_width,
+                               avail_height) <= avail_height:
             return [lead, self.figure, *self.after]
         filled, rest = _fill(self.after, avail_width, avail_height, self.canv)
         if not filled:
@@ -247,9 +252,7 @@ def _fill(flowables: list, width: float, height: float, canv) -> tuple[list, lis
         # Both spaces counted where the frame takes the larger: errs on the safe side.
         space = (taken[-1].getSpaceAfter() + flowable.getSpaceBefore()) if taken else 0.0
         room = height - used - space - ROOM_TO_SPARE
-        _, tall = flowable.wrapOn(canv, width, room)
-        if isinstance(flowable, KeepTogether):
-            tall = flowable._H
+        tall = height_of(flowable, canv, width, room)
         if tall <= room:
             taken.append(flowable)
             used += space + tall
@@ -380,5 +383,4 @@ class WithClosing(Flowable):
         return [f for flowable in flowables for f in _parts(flowable)]
 
     def _height(self, flowable, avail_width, avail_height) -> float:
-        height = flowable.wrapOn(self.canv, avail_width, avail_height)[1]
-        return flowable._H if isinstance(flowable, KeepTogether) else height
+        return height_of(flowable, self.canv, avail_width, avail_height)

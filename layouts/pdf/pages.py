@@ -227,12 +227,12 @@ def _banner_width(furniture: Furniture, styles: Styles) -> float:
     return _text_width(styles) - (logo + 4 * mm if logo else 0)
 
 
-def _footer_lines(furniture: Furniture, styles: Styles,
-                  page_text: str) -> tuple[list[tuple[str, bool]], int]:
+def _footer_lines(furniture: Furniture, styles: Styles) -> tuple[list[tuple[str, bool]], int]:
     """The footer's lines, (text, bold), and which of them carries the page number at its
     right: the phones (on one line when they fit, else one phone a line: a phone never
     breaks), then the notice, wrapped. The page number goes beside the first line that leaves
-    it room, else on a line of its own, so a long notice does not push the phones apart."""
+    it room, else on a line of its own, so a long notice does not push the phones apart. The
+    room is measured for the widest number, so the number keeps its line on every page."""
     e, width = styles.edition, _text_width(styles)
     together = "   ·   ".join(furniture.phones)
     if text_width(together, e.small, bold=True) <= width:
@@ -242,7 +242,8 @@ def _footer_lines(furniture: Furniture, styles: Styles,
                   for line in wrap_words(phone, e.small, width, bold=True)]
     notice = wrap_words(furniture.notice, e.small, width) if furniture.notice else []
     lines = [(line, True) for line in phones] + [(line, False) for line in notice]
-    beside_page = width - text_width(page_text, e.small, bold=True) - 6 * mm
+    widest = furniture.page_label.format(page=999, pages=999)
+    beside_page = width - text_width(widest, e.small, bold=True) - 6 * mm
     for at, (line, bold) in enumerate(lines):
         if text_width(line, e.small, bold=bold) <= beside_page:
             return lines, at
@@ -269,13 +270,9 @@ def fit_footer(styles: Styles, furniture: list[Furniture]) -> Styles:
     """The styles with a bottom margin just tall enough for the longest footer of a job's
     pages, so a one-line footer leaves the rest of the page to the text (in large print, a
     tenth of the page). A footer longer than the edition allows is reported, never drawn."""
-    lines = max(len(_footer_lines(item, styles, _widest_page(item))[0]) for item in furniture)
+    lines = max(len(_footer_lines(item, styles)[0]) for item in furniture)
     margin = min(styles.edition.bottom_margin, footer_margin(styles, lines))
     return replace(styles, edition=replace(styles.edition, bottom_margin=margin))
-
-
-def _widest_page(furniture: Furniture) -> str:
-    return furniture.page_label.format(page=999, pages=999)
 
 
 def furniture_overflows(furniture: Furniture, styles: Styles) -> list[str]:
@@ -288,7 +285,7 @@ def furniture_overflows(furniture: Furniture, styles: Styles) -> list[str]:
     if len(lines) > BANNER_LINES or any(text_width(line, e.h3, True) > banner
                                         for line in lines):
         found.append(furniture.clinic_name)
-    footer = [text for text, _ in _footer_lines(furniture, styles, _widest_page(furniture))[0]]
+    footer = [text for text, _ in _footer_lines(furniture, styles)[0]]
     # Wrapping keeps every line within the width but a single word longer than it.
     if len(footer) > _footer_room(styles) or any(
             text_width(word, e.small, True) > width for line in footer for word in line.split()):
@@ -354,8 +351,7 @@ def _draw_footer(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
     page_text = furniture.page_label.format(page=page, pages=pages)
     canv.setFillColor(INK)
     y = rule - FOOTER_GAP - e.small * 0.75
-    # Placed for the widest number, so the number keeps its line on every page.
-    lines, page_line = _footer_lines(furniture, styles, _widest_page(furniture))
+    lines, page_line = _footer_lines(furniture, styles)
     for index, (line, bold) in enumerate(lines):
         draw_text(canv, left, y, line, e.small, bold=bold)
         if index == page_line:

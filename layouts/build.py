@@ -292,18 +292,17 @@ def plan(content: model.Content, options: Options, logo, reading: dict,
                     base = dict(set=name, lang=lang, paper=paper, edition=edition_name,
                                 format="pdf")
                     folder = f"{name}/{lang}/{paper}/{edition_name}"
-                    for topic in present:
-                        planned.append(Planned(
-                            f"{folder}/{topic}.pdf",
-                            dict(topic=topic, **base,
-                                 reading_level=reading[name, lang, topic]),
-                            Job((alone[topic],), edition_name, paper, logo_path,
-                                pictures=pictures)))
+                    jobs = {topic: Job((alone[topic],), edition_name, paper, logo_path,
+                                       pictures=pictures) for topic in present}
+                    planned += [Planned(f"{folder}/{topic}.pdf",
+                                        dict(topic=topic, **base,
+                                             reading_level=reading[name, lang, topic]), job)
+                                for topic, job in jobs.items()]
                     if packet:
                         planned.append(Planned(
                             f"{folder}/packet.pdf", dict(topic="packet", **base),
                             packet_job(content, name, lang, edition_name, paper, logo_path,
-                                       pictures)))
+                                       pictures, tuple(jobs.values()))))
     return planned
 
 
@@ -322,12 +321,17 @@ def plan_site(content: model.Content, options: Options, logo, reading: dict, pic
 
 
 def packet_job(content: model.Content, set_name: str, lang: str, edition: str, paper: str,
-               logo_path: str | None, pictures: dict):
-    """The render job of a set's packet: every topic, then one combined words to know."""
+               logo_path: str | None, pictures: dict, parts: tuple = ()):
+    """The render job of a set's packet: every topic, then one combined words to know.
+    `parts`: the jobs of its topics printed alone, when the run has made them already."""
     from .pdf.render import Job
 
     handout_set = content.sets[set_name]
     set_edition = handout_set.languages[lang]
+    parts = parts or tuple(
+        Job((_document(content, set_name, lang, topic,
+                       tuple(_words(content, handout_set, lang, topic))),),
+            edition, paper, logo_path, pictures=pictures) for topic in handout_set.topics)
     documents = tuple(_document(content, set_name, lang, topic)
                       for topic in handout_set.topics)
     phrases = content.languages[lang].phrases
@@ -335,7 +339,8 @@ def packet_job(content: model.Content, set_name: str, lang: str, edition: str, p
         phrases.words_heading, phrases.say_label, _combined_words(
             _words(content, handout_set, lang, topic) for topic in handout_set.topics)))
     return Job(documents, edition, paper, logo_path, packet_title=set_edition.info.title,
-               words=words, cover=doc.cover(content, set_name, lang), pictures=pictures)
+               words=words, cover=doc.cover(content, set_name, lang), pictures=pictures,
+               parts=parts)
 
 
 _memo: tuple = (None, {})
@@ -437,32 +442,51 @@ def _too_tall(outcome: Outcome, jobs: list, error: Exception) -> Outcome:
 def _make_pdfs(jobs: list, processes: int) -> list:
     """Render every job, on several cores when there are several; results keep the jobs' order.
 
-    Each PDF is rendered whole in one process, so the bytes do not depend on how the work was
+    A packet is rendered with its topics, whose layouts it draws again (pdf/replay.py), and
+    each PDF is rendered whole in one process, so the bytes do not depend on how the work was
     shared out.
     """
-    if processes <= 1 or len(jobs) <= 1:
-        return [_make_pdf(job) for job in jobs]
-    from .workers import run_in_workers
+    wanted = {id(job) for job in jobs}
+    in_packets = {id(part) for job in jobs for part in job.parts}
+    units = [(job, tuple(id(part) in wanted for part in job.parts))
+             for job in jobs if id(job) not in in_packets]
+    if processes <= 1 or len(units) <= 1:
+        made = [_make_unit(unit) for unit in units]
+    else:
+        from .workers import run_in_workers
 
-    # Largest jobs first, so a packet does not start last.
-    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].documents))
-    with terminate_cleanly():
-        done = dict(zip(order, run_in_workers(_make_pdf, [jobs[i] for i in order],
-                                              min(processes, len(jobs)))))
-    return [done[i] for i in range(len(jobs))]
+        # Largest first, so a packet does not start last.
+        order = sorted(range(len(units)), key=lambda i: -len(units[i][0].documents))
+        with terminate_cleanly():
+            done = dict(zip(order, run_in_workers(_make_unit, [units[i] for i in order],
+                                                  min(processes, len(units)))))
+        made = [done[i] for i in range(len(units))]
+    results = {id(part): rendered for (job, _), renders in zip(units, made)
+               for part, rendered in zip((job, *job.parts), renders)}
+    return [results[id(job)] for job in jobs]
+
+
+def _make_unit(unit: tuple) -> list:
+    """A job's PDF with its form fields, then those of its parts that are `wanted` (a packet
+    lays out all of them; one that is up to date is not written)."""
+    # ReportLab and pypdf are only imported when there is work for them.
+    from .pdf.fields import add_fields
+    from .pdf.render import render_all
+
+    job, wanted = unit
+    renders = render_all(job)
+    made = [dataclasses.replace(rendered, structure=None, found={}, pdf=add_fields(
+        rendered.pdf, rendered.field_spots, made_for.edition, rendered.structure,
+        plain(made_for.title), made_for.documents[0].lang)) if want else None
+        for made_for, rendered, want in zip((job, *job.parts), renders, (True, *wanted))]
+    # What the renders' searches found, kept with the first result.
+    made[0] = dataclasses.replace(made[0], found=cache.take())
+    return made
 
 
 def _make_pdf(job):
     """Render one PDF and lay its form fields over the blanks."""
-    # ReportLab and pypdf are only imported when there is work for them.
-    from .pdf.fields import add_fields
-    from .pdf.render import render
-
-    rendered = render(job)
-    # The structure tree is written into the PDF here; it is not needed afterwards.
-    return dataclasses.replace(rendered, structure=None, pdf=add_fields(
-        rendered.pdf, rendered.field_spots, job.edition, rendered.structure, plain(job.title),
-        job.documents[0].lang), found=cache.take())
+    return _make_unit((job, tuple(False for _ in job.parts)))[0]
 
 
 def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> Outcome:

@@ -59,12 +59,12 @@ class StartHandout(Flowable):
 class StartOnOddPage(FrameActionFlowable):
     """Ends a handout so that the next starts on an odd page, filling a spare page with notes."""
 
-    def __init__(self, doc: BaseDocTemplate, notes_page):
-        self.doc, self.notes_page = doc, notes_page
+    def __init__(self, notes_page):
+        self.notes_page = notes_page
 
     def frameAction(self, frame):
         # The next handout's first page has the banner, so the first page's frame.
-        if self.doc.page % 2:  # on an odd page now: the next would be even, so add a notes page
+        if self._doctemplateAttr("page") % 2:  # on an odd page: the next would be even
             frame.add_generated_content(PageBreak(), *self.notes_page(),
                                         PageBreak(nextTemplate=FIRST))
         else:
@@ -79,11 +79,13 @@ class FurnishedCanvas(Canvas):
     """
 
     def __init__(self, *args, furniture: list[Furniture], styles: Styles,
-                 through: bool = False, tagged: bool = True, **kwargs):
+                 through: bool = False, tagged: bool = True, record: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.furniture, self.styles, self.through = furniture, styles, through
         if tagged:
             self.tags = Tagger()
+        if record:  # where the frames draw each flowable, for the packet (tags.Placed)
+            self.placed: list = []
         self.handout_index = 0
         self.page_bookmarks: list[tuple[str, str]] = []
         self.contents_slots: list[ContentsSlot] = []
@@ -362,8 +364,35 @@ def _draw_footer(canv: Canvas, furniture: Furniture, styles: Styles, page: int,
 FIRST, LATER = "first", "later"   # page templates: a handout's first page and its others
 
 
+class HandoutTemplate(BaseDocTemplate):
+    """A document template that can note where its layout stands when a given flowable comes
+    up (`stop_at`): a packet goes on from that point with a story of its own."""
+
+    def __init__(self, *args, stop_at=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop_at, self.stopped = stop_at, None
+
+    def handle_flowable(self, flowables):
+        if self.stopped is None and flowables and flowables[0] is self.stop_at:
+            frame = self.frame
+            self.stopped = Stop(len(self.canv.placed), self.canv.getPageNumber(), frame._y,
+                                frame._prevASpace)
+        super().handle_flowable(flowables)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Where a layout stood: how many flowables it had drawn, on which page, how far down the
+    frame, and the space after the last one (the frame takes the larger of two spaces)."""
+
+    placed: int
+    page: int
+    y: float
+    space_after: float
+
+
 def handout_doc_template(target, styles: Styles, *, title: str, author: str, subject: str,
-                         lang: str) -> BaseDocTemplate:
+                         lang: str, stop_at=None) -> HandoutTemplate:
     """One document template for a handout or a packet. A handout's first page has the
     clinic's banner above its text; its other pages have only a running title, so their
     text starts higher. A packet turns back to the first page's frame at each handout."""
@@ -375,8 +404,8 @@ def handout_doc_template(target, styles: Styles, *, title: str, author: str, sub
                             height - top_margin - e.bottom_margin, leftPadding=0,
                             rightPadding=0, topPadding=0, bottomPadding=0, id="text")
 
-    return BaseDocTemplate(
-        target, pagesize=styles.page_size,
+    return HandoutTemplate(
+        target, stop_at=stop_at, pagesize=styles.page_size,
         pageTemplates=[PageTemplate(FIRST, [frame(e.top_margin)], autoNextPageTemplate=LATER),
                        PageTemplate(LATER, [frame(e.later_top_margin)])],
         leftMargin=e.margin, rightMargin=e.margin, topMargin=e.top_margin,

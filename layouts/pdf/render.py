@@ -31,8 +31,9 @@ from .pages import (
 )
 from .panels import Contents, Figure, Panel, QrBlock
 from .picture import pancreas_drawing
+from .replay import replayed
 from .styles import BODY, HEADING_INK, INK_HEX, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for
-from .tags import Element, list_item
+from .tags import Element, as_drawn, list_item, undrawn
 
 QUESTION_LINES = 3  # DESIGN.md: at least three full-width lines under each question
 # A phone's camera reads the code, not an eye: large print keeps it this size, and its
@@ -53,6 +54,9 @@ class Job:
     cover: doc.Cover | None = None   # a packet's cover
     pictures: dict = field(default_factory=dict)   # a picture's file -> its checked Asset
     tagged: bool = True   # mark content for tagged PDF (off only to show it changes no ink)
+    # A packet's handouts as printed alone, in its order: each is laid out once, for its own
+    # PDF, and the packet draws those pages again (replay.py).
+    parts: tuple[Job, ...] = ()
 
     @property
     def packet(self) -> bool:
@@ -73,44 +77,98 @@ class Rendered:
 
 
 def render(job: Job) -> Rendered:
-    furniture = [_furniture(document, job)
-                 for document in ((job.cover,) if job.cover else ()) + job.documents]
+    """The job's PDF."""
+    return render_all(job)[0]
+
+
+def render_all(job: Job) -> list[Rendered]:
+    """The job's PDF and, for a packet, its parts' PDFs after it, in the order of `job.parts`:
+    rendering a packet lays out its parts anyway."""
+    if job.packet:
+        return _render_packet(job)
+    document = job.documents[0]
+    furniture = [_furniture(document, job)]
     styles = fit_footer(styles_for(job.edition, job.paper), furniture)
+    root = Element("Document")
+    pieces = HandoutStory(document, job, styles, root).pieces()
+    story = [StartHandout(0, plain(document.title)), *pieces.alone()]
+    return [_render_story(job, furniture, styles, story, root)[0]]
+
+
+def _render_packet(job: Job) -> list[Rendered]:
+    furniture = [_furniture(document, job) for document in (job.cover, *job.documents)]
+    styles = fit_footer(styles_for(job.edition, job.paper), furniture)
+    root = Element("Document")
+    section = root.child("Sect")   # the cover counts as handout 0, so the topics start at 1
+    story = cover_story(job.cover, [d.title for d in job.documents], job, styles, section)
+    story.append(StartOnOddPage(lambda e=section: _notes_page(
+        job.cover.notes_page, "packet.spare_notes", styles, e)))
+    parts = []
+    last = len(job.parts) - 1
+    for index, part in enumerate(job.parts):
+        document = part.documents[0]
+        part_furniture = [_furniture(document, part)]
+        part_styles = fit_footer(styles_for(part.edition, part.paper), part_furniture)
+        part_root = Element("Document")
+        pieces = HandoutStory(document, part, part_styles, part_root).pieces(
+            job.words if index == last else None)
+        alone, inside = pieces.alone(), pieces.in_packet(index == last)
+        # Up to the first flowable where the two stories part, the layouts are the same.
+        parting = next((i for i, (a, b) in enumerate(zip(alone, inside)) if a is not b),
+                       min(len(alone), len(inside)))
+        undraw = undrawn(part_root)
+        rendered, stop = _render_story(
+            part, part_furniture, part_styles,
+            [StartHandout(0, plain(document.title)), *alone], part_root,
+            stop_at=alone[parting] if parting < len(alone) else None)
+        parts.append(rendered)
+        undraw()   # the same elements take what the packet draws
+        part_root.role = "Sect"
+        root.children.append(part_root)
+        story.append(StartHandout(index + 1, plain(document.title)))
+        if stop is not None and part_styles == styles:
+            story += stop + inside[parting:]
+        else:   # frames that differ: the packet lays out this handout afresh
+            story += inside
+        if index < last:
+            story.append(StartOnOddPage(lambda d=document, e=part_root: _notes_page(
+                d.notes_page, f"{d.topic}.spare_notes", styles, e)))
+    packet, _ = _render_story(job, furniture, styles, story, root)
+    return [packet, *parts]
+
+
+def _render_story(job: Job, furniture: list[Furniture], styles: Styles, story: list,
+                  root: Element, stop_at=None) -> tuple[Rendered, list | None]:
+    """The PDF of a story; with `stop_at`, also the story that draws its pages again up to
+    where that flowable came up (None if it never did)."""
     first = job.documents[0]
     buffer = io.BytesIO()
     template = handout_doc_template(buffer, styles, title=plain(job.title),
                                     author=plain(first.page_text.clinic_name),
                                     subject=plain(job.title if job.packet else first.summary),
-                                    lang=first.lang)
-    root = Element("Document")
-    story = []
-    offset = 0
-    if job.cover:  # the packet's cover counts as handout 0, so the topics start at 1
-        section = root.child("Sect")
-        story += cover_story(job.cover, [d.title for d in job.documents], job, styles, section)
-        story.append(StartOnOddPage(template, lambda e=section: _notes_page(
-            job.cover.notes_page, "packet.spare_notes", styles, e)))
-        offset = 1
-    last = len(job.documents) - 1
-    for index, document in enumerate(job.documents):
-        section = root.child("Sect") if job.packet else root
-        # A packet lists every handout's words once, at its end; a handout alone lists its own.
-        words = (job.words if index == last else None) if job.packet else document.words
-        story += HandoutStory(document, job, styles, section).flowables(index + offset, words)
-        if index < last:
-            story.append(StartOnOddPage(template, lambda d=document, e=section: _notes_page(
-                d.notes_page, f"{d.topic}.spare_notes", styles, e)))
+                                    lang=first.lang, stop_at=stop_at)
     canvases = []
 
     def make_canvas(*args, **kwargs):
         canvases.append(FurnishedCanvas(*args, furniture=furniture, styles=styles,
-                                        through=job.packet, tagged=job.tagged, **kwargs))
+                                        through=job.packet, tagged=job.tagged,
+                                        record=stop_at is not None, **kwargs))
         return canvases[-1]
 
+    # ReportLab marks flowables as it lays them out (one that did not fit, a heading kept
+    # with the next); what it marks it can undo, as its multiBuild does, so the packet can
+    # lay out the same flowables again.
+    undo: list = []
+    if stop_at is not None:
+        template._multiBuildEdits = undo.append
     template.build(story, canvasmaker=make_canvas)
+    for action, *args in undo:
+        action(*args)
     canvas = canvases[-1]
-    return Rendered(buffer.getvalue(), len(canvas._kept_pages), tuple(canvas.field_spots),
-                    root if job.tagged else None)
+    rendered = Rendered(buffer.getvalue(), len(canvas._kept_pages), tuple(canvas.field_spots),
+                        as_drawn(root) if job.tagged else None)
+    stopped = template.stopped
+    return rendered, replayed(canvas.placed, stopped) if stopped else None
 
 
 def overflows(job: Job) -> set[str]:
@@ -203,6 +261,26 @@ def _pancreas(width: float, labels: tuple, font_size: float):
     return pancreas_drawing(width, dict(labels), BODY, font_size, INK_HEX)
 
 
+@dataclass(frozen=True)
+class Pieces:
+    """One handout's flowables, made once for its own PDF and for its packet."""
+
+    body: list       # the read and the write part
+    words: list      # its own words to know, printed alone
+    combined: list   # the packet's words to know, when the packet ends with this handout
+    closing: list    # sources, review dates, the QR code, "does not replace your care team"
+    notices: list    # the language help: a packet says it once, on its cover
+    notes: object    # lines for notes above a closing that would stand alone (or None)
+
+    def alone(self) -> list:
+        return keep_closing(self.body + self.words,
+                            compose(self.closing + self.notices), self.notes)
+
+    def in_packet(self, last: bool) -> list:
+        return keep_closing(self.body + (self.combined if last else []),
+                            compose(self.closing), self.notes)
+
+
 class HandoutStory:
     """Builds the flowables of one document, and its structure elements in reading order."""
 
@@ -232,16 +310,19 @@ class HandoutStory:
         flowable.tag_parent = self.parent.child("Div")
         return flowable
 
-    def flowables(self, index: int, words: doc.Words | None) -> list:
+    def pieces(self, packet_words: doc.Words | None = None) -> Pieces:
+        """The handout's flowables for its own PDF and for its packet (`packet_words`: the
+        packet's words to know, when it ends with this handout). Structure elements are made
+        in reading order; those of what a PDF does not draw are left out of its tree."""
         d = self.d
-        read = [StartHandout(index, plain(d.title))]
+        read = []
         for block in d.read:
             read += self.block(block)
-        story = []
+        write = []
         for block in d.write:
-            story += self.block(block)
-        if words:
-            story += self.words_to_know(words)
+            write += self.block(block)
+        words = compose(self.words_to_know(d.words)) if d.words else []
+        combined = compose(self.words_to_know(packet_words)) if packet_words else []
         # Where the closing cannot share a page with what comes before it, the room above it
         # takes lines for notes (keeping.WithClosing); their elements go before the closing's.
         notes_at = self.parent.child("Div")
@@ -251,12 +332,11 @@ class HandoutStory:
             plain(d.notes_page[0]), f"{d.topic}.closing_notes", self.s, notes_at, height))
         # The closing in small print, so it fits beside the last thing to write on.
         self.fine_print = True
-        # A packet's cover says the notices once for all its handouts.
-        closing = [f for block in (*d.closing, *(() if self.job.packet else d.notices))
-                   for f in self.block(block)]
+        closing = [f for block in d.closing for f in self.block(block)]
+        notices = [f for block in d.notices for f in self.block(block)]
         self.fine_print = False
-        return keep_closing(float_figures(compose(read)) + compose(story), compose(closing),
-                            notes)
+        return Pieces(float_figures(compose(read)) + compose(write), words, combined, closing,
+                      notices, notes)
 
     def panel(self, content: list, background, rule) -> Panel:
         return Panel(content, background, rule, self.s.edition.label_gap * 1.25)
@@ -324,7 +404,11 @@ class HandoutStory:
             return [KeepTogether(heading + options)]
         if isinstance(block, doc.Log):
             columns = [(to_markup(label), name, plain(label)) for name, label in block.columns]
-            return [self.blank(WriteInLog(columns, block.rows, s, block.field.name))]
+            log = self.blank(WriteInLog(columns, block.rows, s, block.field.name))
+            # Its table is made with the story, not when first laid out: a packet lays out
+            # again a log its handout has laid out, and its parts must share the tree's table.
+            log.table = log.tag_parent.child("Table")
+            return [log]
         if isinstance(block, doc.Notes):
             return [self.para(block.label, s.h3, "H3"),
                     self.blank(AnswerLines(block.lines, s, block.field.name,

@@ -56,6 +56,32 @@ class Element:
         return element
 
 
+def as_drawn(root: Element) -> Element:
+    """A copy of the tree as drawing has filled it, for one PDF's structure, while the tree
+    itself is drawn again for another (a packet draws its handouts' pages again)."""
+    return Element(root.role, root.alt, dict(root.attributes),
+                   [as_drawn(child) if isinstance(child, Element) else child
+                    for child in root.children])
+
+
+def undrawn(root: Element):
+    """A function that puts the tree back as it is now, before drawing: drawing adds marked
+    content, widgets, links and the elements that hold them, and a figure's place."""
+    kept = []
+    pending = [root]
+    while pending:
+        element = pending.pop()
+        kept.append((element, list(element.children), dict(element.attributes)))
+        pending += [child for child in element.children if isinstance(child, Element)]
+
+    def restore() -> None:
+        for element, children, attributes in kept:
+            element.children[:] = children
+            element.attributes = attributes
+
+    return restore
+
+
 class Tagger:
     """Hands out marked-content ids per page and records what they belong to."""
 
@@ -165,10 +191,47 @@ def note_link(canv, element: Element | None, box: tuple[float, float, float, flo
         element.children.append(LinkAnnotation(canv.getPageNumber(), box, uri, contents))
 
 
+@dataclass(frozen=True)
+class Placed:
+    """One flowable as a frame drew it: on which page, where (Frame.add's drawOn arguments)
+    and, for a figure, its box. A packet draws its handouts' pages again from these."""
+
+    page: int
+    flowable: object
+    x: float
+    y: float
+    spare_width: float
+    box: tuple | None
+
+
 class TaggingFrame(Frame):
-    """A frame that marks each tagged flowable's drawing as content of its element."""
+    """A frame that marks each tagged flowable's drawing as content of its element, and, on a
+    canvas with a `placed` list, records where it drew each flowable."""
 
     def add(self, flowable, canv, trySplit=0):
+        placed = getattr(canv, "placed", None)
+        if placed is None or getattr(flowable, "frameAction", None):
+            return self._add_tagged(flowable, canv, trySplit)
+        # Frame.add works out where the flowable goes and passes that only to its drawOn.
+        where = []
+
+        def draw_on(canvas, x, y, _sW=0):
+            where.append((x, y, _sW))
+            type(flowable).drawOn(flowable, canvas, x, y, _sW)
+
+        flowable.drawOn = draw_on
+        try:
+            added = self._add_tagged(flowable, canv, trySplit)
+        finally:
+            del flowable.drawOn
+        if added and where:
+            element = getattr(flowable, "tag", None)
+            box = element.attributes.get("BBox") if element is not None and \
+                element.role == "Figure" else None
+            placed.append(Placed(canv.getPageNumber(), flowable, *where[0], box))
+        return added
+
+    def _add_tagged(self, flowable, canv, trySplit):
         tagger, element = tagger_of(canv), getattr(flowable, "tag", None)
         if tagger is None or element is None:
             return super().add(flowable, canv, trySplit=trySplit)
@@ -180,19 +243,36 @@ class TaggingFrame(Frame):
             del canv._code[start:]
             tagger.cancel(element, content)
             return added
-        canv._code.append("EMC")
-        label = label_of(flowable)
-        if label is not None:
-            tagger.separate_label(canv, start, label)
-        if element.role == "Figure":  # a figure's place on the page, for the Layout attribute
-            x = self._x1 + self._leftExtraIndent
-            element.attributes["BBox"] = (page_box(canv, x, self._y, x + flowable.width,
-                                                   y_before))
-            element.attributes["Page"] = canv.getPageNumber()
+        x = self._x1 + self._leftExtraIndent
+        _close(canv, flowable, start, page_box(canv, x, self._y, x + flowable.width, y_before))
         return added
 
     def split(self, flowable, canv):
         return carry_tag(flowable, super().split(flowable, canv))
+
+
+def draw_again(canv, placed: Placed) -> None:
+    """Draw a flowable where a frame drew it before, marked as that drawing was."""
+    tagger, element = tagger_of(canv), getattr(placed.flowable, "tag", None)
+    if tagger is None or element is None:
+        placed.flowable.drawOn(canv, placed.x, placed.y, _sW=placed.spare_width)
+        return
+    start = len(canv._code)
+    tagger.begin(canv, element)
+    placed.flowable.drawOn(canv, placed.x, placed.y, _sW=placed.spare_width)
+    _close(canv, placed.flowable, start, placed.box)
+
+
+def _close(canv, flowable, start: int, box) -> None:
+    """End the marked content that `canv._code[start]` opened for a flowable just drawn."""
+    canv._code.append("EMC")
+    label = label_of(flowable)
+    if label is not None:
+        tagger_of(canv).separate_label(canv, start, label)
+    element = flowable.tag
+    if element.role == "Figure":  # a figure's place on the page, for the Layout attribute
+        element.attributes["BBox"] = box
+        element.attributes["Page"] = canv.getPageNumber()
 
 
 def carry_tag(flowable, pieces: list) -> list:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
 
+from .paragraph import Paragraph
 from .styles import INK, RULE_INK, TINT, Styles
 from .tags import Element, artifact, marked, note_widget
 

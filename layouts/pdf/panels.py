@@ -10,8 +10,9 @@ import itertools
 from functools import cache
 
 from reportlab.graphics.barcode import qrencoder
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
 
+from .paragraph import Paragraph
 from .styles import INK
 from .tags import Element, artifact, label_of, marked, note_link, page_box
 

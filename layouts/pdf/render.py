@@ -12,7 +12,7 @@ from functools import cache
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import KeepTogether, Paragraph, Spacer
+from reportlab.platypus import KeepTogether, Spacer
 
 from .. import document as doc
 from ..content.model import plain
@@ -30,6 +30,7 @@ from .pages import (
     handout_doc_template,
 )
 from .panels import Contents, Figure, Panel, QrBlock
+from .paragraph import Paragraph
 from .picture import pancreas_drawing
 from .replay import replayed
 from .styles import BODY, HEADING_INK, INK_HEX, TINT, WARNING_RULE, WARNING_TINT, Styles, styles_for

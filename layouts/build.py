@@ -467,14 +467,14 @@ def _make_pdfs(jobs: list, processes: int) -> list:
 
 
 def _make_unit(unit: tuple) -> list:
-    """A job's PDF with its form fields, then those of its parts that are `wanted` (a packet
-    lays out all of them; one that is up to date is not written)."""
+    """A job's PDF with its form fields, then those of its parts that are `wanted` (None for
+    the others: up to date, or not in this run)."""
     # ReportLab and pypdf are only imported when there is work for them.
     from .pdf.fields import add_fields
     from .pdf.render import render_all
 
     job, wanted = unit
-    renders = render_all(job)
+    renders = render_all(job, wanted)
     made = [dataclasses.replace(rendered, structure=None, found={}, pdf=add_fields(
         rendered.pdf, rendered.field_spots, made_for.edition, rendered.structure,
         plain(made_for.title), made_for.documents[0].lang)) if want else None

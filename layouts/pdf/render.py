@@ -82,11 +82,11 @@ def render(job: Job) -> Rendered:
     return render_all(job)[0]
 
 
-def render_all(job: Job) -> list[Rendered]:
-    """The job's PDF and, for a packet, its parts' PDFs after it, in the order of `job.parts`:
-    rendering a packet lays out its parts anyway."""
+def render_all(job: Job, wanted: tuple[bool, ...] | None = None) -> list[Rendered | None]:
+    """The job's PDF and, for a packet, its parts' PDFs after it, in the order of `job.parts`
+    (None for a part not `wanted`: the packet lays that one out itself, once either way)."""
     if job.packet:
-        return _render_packet(job)
+        return _render_packet(job, wanted or (True,) * len(job.parts))
     document = job.documents[0]
     furniture = [_furniture(document, job)]
     styles = fit_footer(styles_for(job.edition, job.paper), furniture)
@@ -96,7 +96,7 @@ def render_all(job: Job) -> list[Rendered]:
     return [_render_story(job, furniture, styles, story, root)[0]]
 
 
-def _render_packet(job: Job) -> list[Rendered]:
+def _render_packet(job: Job, wanted: tuple[bool, ...]) -> list[Rendered | None]:
     furniture = [_furniture(document, job) for document in (job.cover, *job.documents)]
     styles = fit_footer(styles_for(job.edition, job.paper), furniture)
     root = Element("Document")
@@ -106,7 +106,7 @@ def _render_packet(job: Job) -> list[Rendered]:
         job.cover.notes_page, "packet.spare_notes", styles, e)))
     parts = []
     last = len(job.parts) - 1
-    for index, part in enumerate(job.parts):
+    for index, (part, want) in enumerate(zip(job.parts, wanted)):
         document = part.documents[0]
         part_furniture = [_furniture(document, part)]
         part_styles = fit_footer(styles_for(part.edition, part.paper), part_furniture)
@@ -117,19 +117,21 @@ def _render_packet(job: Job) -> list[Rendered]:
         # Up to the first flowable where the two stories part, the layouts are the same.
         parting = next((i for i, (a, b) in enumerate(zip(alone, inside)) if a is not b),
                        min(len(alone), len(inside)))
-        undraw = undrawn(part_root)
-        rendered, stop = _render_story(
-            part, part_furniture, part_styles,
-            [StartHandout(0, plain(document.title)), *alone], part_root,
-            stop_at=alone[parting] if parting < len(alone) else None)
+        rendered, stop = None, None
+        if want:
+            undraw = undrawn(part_root)
+            rendered, stop = _render_story(
+                part, part_furniture, part_styles,
+                [StartHandout(0, plain(document.title)), *alone], part_root,
+                stop_at=alone[parting] if parting < len(alone) else None)
+            undraw()   # the same elements take what the packet draws
         parts.append(rendered)
-        undraw()   # the same elements take what the packet draws
         part_root.role = "Sect"
         root.children.append(part_root)
         story.append(StartHandout(index + 1, plain(document.title)))
         if stop is not None and part_styles == styles:
             story += stop + inside[parting:]
-        else:   # frames that differ: the packet lays out this handout afresh
+        else:   # not rendered alone, or with frames that differ: laid out here
             story += inside
         if index < last:
             story.append(StartOnOddPage(lambda d=document, e=part_root: _notes_page(

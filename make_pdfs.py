@@ -107,12 +107,12 @@ def main(argv=None) -> int:
         with terminate_cleanly():  # SIGTERM stops the run as Ctrl-C does, and exits 143
             # With nothing changed since the last run, its outcome again, without loading
             # the content or the layout libraries.
-            digest = run_digest(options)
-            outcome = replay(options, digest)
+            inputs = run_digest(options)
+            outcome = replay(options, inputs)
             if outcome is None:
                 from layouts.build import build
 
-                outcome = build(options, digest)
+                outcome = build(options, inputs)
     except UsageError as e:
         print(f"make_pdfs.py: error: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -26,7 +26,7 @@ from .options import FORMATS, Options
 from .outcome import Outcome
 from .pdf.markup import describe, unprintable
 from .state import input_key, is_up_to_date, read_state
-from .unchanged import record_bytes, run_digest
+from .unchanged import RunInputs, changed_sets, record_bytes, run_digest
 from .write import (
     terminate_cleanly,
     write_all,
@@ -43,11 +43,15 @@ class Planned:
     job: object   # a pdf.render.Job
 
 
-def build(options: Options, digest: str | None = None) -> Outcome:
-    """`digest`: the run's run_digest when the caller has taken it already."""
+def build(options: Options, inputs: RunInputs | None = None) -> Outcome:
+    """`inputs`: the run's run_digest when the caller has taken it already."""
     _check_preview(options)
     # Taken before anything is read: a file saved during the run makes the next run a full one.
-    digest = digest or run_digest(options)
+    inputs = inputs or run_digest(options)
+    # Only some sets' topics changed since the last run: those sets are all there is to do.
+    narrowed = changed_sets(options, inputs)
+    if narrowed:
+        options = dataclasses.replace(options, sets=narrowed.sets)
     problems = Problems()
     # A fill's --set and --lang are only defaults: a row may choose any set and language.
     selection = library.Selection() if options.fill or options.list_fields else options.selection
@@ -73,6 +77,8 @@ def build(options: Options, digest: str | None = None) -> Outcome:
         planned += web.pdfs if web else []
         check_overflows(content.clinic, [p.job for p in planned], problems)
     found = problems.sorted()
+    if narrowed:
+        found = sorted({*found, *narrowed.problems})
     if options.strict:  # warnings become errors, and say so
         found = [dataclasses.replace(p, severity="error") for p in found]
     outcome = Outcome(found)
@@ -91,6 +97,8 @@ def build(options: Options, digest: str | None = None) -> Outcome:
     kept = {p.path: recorded[p.path] for p in planned
             if is_up_to_date(options.out, p.path, keys[p.path], recorded, options.preview)}
     to_make = [p for p in planned if p.path not in kept]
+    if narrowed:
+        kept = {**narrowed.kept, **kept}
     # A PDF the site offers shares its job with the printed one, and is rendered once.
     jobs = list({id(p.job): p.job for p in to_make}.values())
     try:
@@ -110,8 +118,8 @@ def build(options: Options, digest: str | None = None) -> Outcome:
         made, kept = web.add_pages(made, kept, options.out, recorded)
     found.update(cache.take())   # the web pages' drawings are made in this process
     # A next run with nothing changed replays this one (unchanged.py).
-    record = (lambda entries: record_bytes(digest, outcome.problems, entries, options.out)
-              ) if digest else None
+    record = (lambda entries: record_bytes(inputs, outcome.problems, entries, options.out)
+              ) if inputs else None
     outcome.written = write_all(options.out, made, kept, options.preview, found, record)
     return outcome
 

@@ -17,18 +17,32 @@ import dataclasses
 import datetime
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from .content.errors import Problem
 from .outcome import Outcome
-from .state import STATE_FILE, tool_hash
+from .state import STATE_FILE, read_state, tool_hash
 
 RUN_FILE = STATE_FILE.parent / "run.json"
-_VERSION = 1
+# What makes a folder a set (content/library.py's SET_FILE): importing the content model to
+# read it would cost a no-op run a fifth of its time.
+SET_FILE = "set.yaml"
+_VERSION = 2
 
 
-def run_digest(options) -> str | None:
-    """The digest of a run's inputs, or None for a run that is never replayed (one that only
+@dataclass(frozen=True)
+class RunInputs:
+    """Digests of a run's inputs: of all of them, of all but the sets' own folders, and of
+    each set's folder (its set.yaml files, which give its titles, and all its files)."""
+
+    whole: str
+    shared: str
+    sets: dict   # set name -> (digest of its set.yaml files, digest of all its files)
+
+
+def run_digest(options) -> RunInputs | None:
+    """The digests of a run's inputs, or None for a run that is never replayed (one that only
     checks, fills, lists fields or rebuilds everything)."""
     if options.check or options.fill or options.list_fields or options.force:
         return None
@@ -41,18 +55,80 @@ def run_digest(options) -> str | None:
     except OSError:
         return None
     today = options.today or datetime.date.today()
-    digest = hashlib.sha256(f"{_VERSION} {tool_hash()} {today.isoformat()} ".encode())
-    digest.update(json.dumps(chosen, sort_keys=True, default=str).encode())
+    shared = hashlib.sha256(f"{_VERSION} {tool_hash()} {today.isoformat()} ".encode())
+    shared.update(json.dumps(chosen, sort_keys=True, default=str).encode())
     out = options.out.resolve()
+    sets = {path.parent.name: (hashlib.sha256(), hashlib.sha256())
+            for path in src.glob(f"*/{SET_FILE}")}
     try:
         for folder in (src, options.assets):
             for path in sorted(Path(folder).rglob("*")):
                 if path.is_file() and out not in path.resolve().parents:
-                    digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-                    digest.update(_sha256(path).encode())
+                    relative = path.relative_to(folder)
+                    line = relative.as_posix().encode() + b"\0" + _sha256(path).encode()
+                    owner = sets.get(relative.parts[0]) if folder is src and len(
+                        relative.parts) > 1 else None
+                    if owner is None:
+                        shared.update(line)
+                        continue
+                    if relative.name == SET_FILE:
+                        owner[0].update(line)
+                    owner[1].update(line)
     except OSError:
         return None   # a file that cannot be read: the full run says which, and why
-    return digest.hexdigest()
+    per_set = {name: (titles.hexdigest(), files.hexdigest())
+               for name, (titles, files) in sorted(sets.items())}
+    whole = hashlib.sha256(shared.digest())
+    whole.update(json.dumps(per_set, sort_keys=True).encode())
+    return RunInputs(whole.hexdigest(), shared.hexdigest(), per_set)
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """What a run needs to build only the sets whose files changed since the last run."""
+
+    sets: tuple[str, ...]    # the sets to build
+    kept: dict               # the last run's other outputs: path -> state record (state.py)
+    problems: list[Problem]  # the last run's problems in the other sets' files
+
+
+def changed_sets(options, inputs: RunInputs | None) -> Narrowed | None:
+    """When the last run had the same inputs but the topic files of some sets, what a run
+    building only those sets keeps of it; None when anything else differs (the clinic file,
+    a language, the assets, the tool, the options, the day, a set's titles, the sets there
+    are) or any output of the other sets is not as that run left it."""
+    if inputs is None or options.sets or options.topics:
+        return None
+    out = options.out
+    try:
+        data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
+        before = data["sets"]
+        if (data.get("version") != _VERSION or data.get("shared") != inputs.shared
+                or sorted(before) != sorted(inputs.sets)):
+            return None
+        changed = tuple(name for name in inputs.sets if before[name] != list(inputs.sets[name]))
+        if not changed or len(changed) == len(inputs.sets) or any(
+                before[name][0] != inputs.sets[name][0] for name in changed):
+            return None
+        state = read_state(out)
+        kept = {}
+        for entry in data["entries"]:
+            if entry["set"] in changed:
+                continue
+            record = state.get(entry["path"])
+            if (not isinstance(record, dict) or record.get("entry") != entry
+                    or _sha256(out / entry["path"]) != entry["sha256"]):
+                return None
+            kept[entry["path"]] = record
+        if _other_files(out, data["entries"]) != data["files"]:
+            return None
+        folders = [(Path(options.src) / name).resolve() for name in changed]
+        problems = [Problem(**problem) for problem in data["problems"]]
+        problems = [p for p in problems
+                    if not any(Path(p.path).resolve().is_relative_to(f) for f in folders)]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None   # no record, a damaged one, or an output gone: the full run decides
+    return Narrowed(changed, kept, problems)
 
 
 def _clinic_choice(options) -> str | None:
@@ -69,12 +145,14 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def record_bytes(digest: str, problems: list[Problem], entries: list[dict], out: Path) -> bytes:
+def record_bytes(inputs: RunInputs, problems: list[Problem], entries: list[dict],
+                 out: Path) -> bytes:
     """What a run that wrote its outputs leaves for the next one to compare with: written
     last, under the output lock (write.write_all), once the state it names is on disk."""
     entries = [{key: value for key, value in entry.items() if key != "written"}
                for entry in entries]
-    data = {"version": _VERSION, "digest": digest,
+    data = {"version": _VERSION, "digest": inputs.whole, "shared": inputs.shared,
+            "sets": inputs.sets,
             "problems": [dataclasses.asdict(p) for p in problems],
             "entries": sorted(entries, key=lambda entry: entry["path"]),
             "files": _other_files(out, entries)}
@@ -89,15 +167,15 @@ def _other_files(out: Path, entries: list[dict]) -> dict[str, str]:
     return {relative: _sha256(out / relative) for relative in paths}
 
 
-def replay(options, digest: str | None) -> Outcome | None:
-    """The outcome of a run whose inputs (`digest`, run_digest's) and outputs are as the last
-    run left them (the manifest rewritten, nothing else), or None when anything differs."""
-    if digest is None:
+def replay(options, inputs: RunInputs | None) -> Outcome | None:
+    """The outcome of a run whose inputs (run_digest's) and outputs are as the last run left
+    them (the manifest rewritten, nothing else), or None when anything differs."""
+    if inputs is None:
         return None
     out = options.out
     try:
         data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
-        if data.get("version") != _VERSION or data.get("digest") != digest:
+        if data.get("version") != _VERSION or data.get("digest") != inputs.whole:
             return None
         entries = data["entries"]
         if _other_files(out, entries) != data["files"] or any(

@@ -10,6 +10,7 @@ damaged output, or a damaged record in .state/, is rebuilt rather than trusted.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -167,3 +168,68 @@ def test_kept_search_results_give_the_same_bytes_and_a_damaged_one_is_redone(lib
     assert {name: data for name, (_, data) in pdfs(out).items()} == \
         {name: data for name, (_, data) in first.items()}
     assert all(path.read_text(encoding="utf-8").startswith('{"size"') for path in kept)
+
+
+def _second_set(src: Path, name: str) -> None:
+    """The shipped set again under another name, titled apart, with a review past due (a
+    warning every run must report, wherever it comes from)."""
+    shutil.copytree(src / SET, src / name)
+    for title_file in (src / name).glob("*/set.yaml"):
+        text = title_file.read_text(encoding="utf-8")
+        title_file.write_text(text.replace('title: "', 'title: "Second ', 1), encoding="utf-8")
+    topic = src / name / "en" / "treatments.yaml"
+    text = topic.read_text(encoding="utf-8")
+    topic.write_text(re.sub(r'last_reviewed: "[0-9-]+"', 'last_reviewed: "2024-01-15"', text,
+                            count=1), encoding="utf-8")
+
+
+def test_a_library_rebuilds_only_the_set_whose_topic_changed(library, tmp_path, monkeypatch):
+    from layouts import build as build_module
+    from layouts.content import library as loader
+    from layouts.options import Options
+
+    _second_set(library, "second-set")
+    # Both languages: the site's home page, which lists the sets, is made for all of them.
+    out, narrow = tmp_path / "out", ("--paper", "letter", "--edition", "standard")
+    first = run_cli("--src", library, "--out", out, *narrow)
+    assert first.returncode == 0, first.stderr
+    assert "second-set/en/treatments.yaml" in first.stderr   # the review past due
+    path = library / SET / "en" / "diagnosis.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("lies deep", "sits deep", 1),
+                    encoding="utf-8")
+    loaded = []
+    real = loader._load_set
+    monkeypatch.setattr(loader, "_load_set", lambda folder, *args: loaded.append(
+        folder.name) or real(folder, *args))
+    outcome = build_module.build(Options(src=library, out=out, papers=("letter",),
+                                         editions=("standard",)))
+    assert outcome.exit_code == 0
+    assert loaded == [SET]   # the other set's files are as the last run found them
+    written = sorted(entry["path"] for entry in outcome.written if entry["written"])
+    assert written == sorted([f"{SET}/en/letter/standard/diagnosis.pdf",
+                              f"{SET}/en/letter/standard/packet.pdf",
+                              f"site/{SET}/en/diagnosis.html",
+                              # the site offers both editions, whatever the run prints
+                              *(f"site/{SET}/en/{edition}/{name}.pdf"
+                                for edition in ("standard", "large-print")
+                                for name in ("diagnosis", "packet"))])
+    # The manifest lists every output, and the other set's warning is still reported.
+    assert set(manifest(out)) == {entry["path"] for entry in outcome.written}
+    assert {entry["set"] for entry in outcome.written} == {SET, "second-set", None}
+    assert [str(p) for p in outcome.problems] == [
+        line for line in first.stderr.splitlines() if ": warning: " in line]
+    # The same bytes and manifest as a run that builds everything.
+    clean = tmp_path / "clean"
+    assert run_cli("--src", library, "--out", clean, *narrow, "--force").returncode == 0
+    outputs = lambda folder: {p.relative_to(folder).as_posix(): p.read_bytes()  # noqa: E731
+                              for p in folder.rglob("*") if p.is_file()
+                              and ".state" not in p.parts and p.name != "manifest.json"}
+    assert outputs(out) == outputs(clean)
+    assert [{**entry, "written": None} for entry in manifest(out).values()] == \
+        [{**entry, "written": None} for entry in manifest(clean).values()]
+    # A set's title is on the site's home page: a changed title rebuilds that page too.
+    title = library / "second-set" / "en" / "set.yaml"
+    title.write_text(title.read_text(encoding="utf-8").replace("Second ", "Other "),
+                     encoding="utf-8")
+    assert run_cli("--src", library, "--out", out, *narrow).returncode == 0
+    assert "Other Pancreatic NET" in (out / "site" / "index.html").read_text(encoding="utf-8")

@@ -7,8 +7,10 @@ the run writes nothing. Writing, locking and signals live in write.py.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from .pdf.markup import describe, unprintable
 from .state import input_key, is_up_to_date, read_state
 from .unchanged import RunInputs, changed_sets, record_bytes, run_digest
 from .write import (
+    keep_state,
     terminate_cleanly,
     write_all,
 )
@@ -53,6 +56,7 @@ def build(options: Options, inputs: RunInputs | None = None) -> Outcome:
     if narrowed:
         options = dataclasses.replace(options, sets=narrowed.sets)
     problems = Problems()
+    cache.use(options.out)   # what a search or a check found, kept for the next run
     # A fill's --set and --lang are only defaults: a row may choose any set and language.
     selection = library.Selection() if options.fill or options.list_fields else options.selection
     content = library.load(options.src, options.clinic_file, selection, problems)
@@ -90,7 +94,6 @@ def build(options: Options, inputs: RunInputs | None = None) -> Outcome:
         return _fill(options, content, logo, outcome)
     if options.check:
         return outcome
-    cache.use(options.out)   # what a search found, kept for the next run
     seen: dict = {}
     keys = {p.path: input_key(p.job, _assets_drawn(p.job, options), seen) for p in planned}
     recorded = {} if options.force else read_state(options.out)
@@ -245,18 +248,27 @@ def _pictures(handout: model.Handout):
 
 def _check_svg_once(asset, block: model.Picture, sound: set, problems: Problems) -> None:
     """Check an SVG picture with its words. A library repeats a picture with the same words in
-    many sets: a file and words found sound once are sound again, while a problem is still
-    found, and reported, at each place."""
-    from .pdf.svg import check_svg
-
-    key = (str(asset.path), tuple(sorted((str(k), str(v)) for k, v in block.labels.items())))
+    many sets, and runs check the same again: a file and words found sound are sound again
+    (kept between runs, by the file's bytes), while a problem is found, and reported, at each
+    place every time."""
+    key = (hashlib.sha256(asset.path.read_bytes()).hexdigest(),
+           tuple(sorted((str(k), str(v)) for k, v in block.labels.items())))
     if key in sound:
         return
     found_here = Problems()
-    check_svg(asset, block.labels, found_here, block.file)
-    problems.extend(found_here)
-    if not len(found_here):
+
+    def check() -> bool:
+        from .pdf.svg import check_svg
+
+        check_svg(asset, block.labels, found_here, block.file)
+        return not len(found_here)
+
+    if cache.remembered("svg-sound", list(key), check, bool) and not len(found_here):
         sound.add(key)
+        return
+    if not len(found_here):   # found wanting by an earlier run: found again, to say where
+        check()
+    problems.extend(found_here)
 
 
 def check_reading(content: model.Content, src: Path, problems: Problems) -> dict:
@@ -519,8 +531,11 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
     logo_path = str(logo.path) if logo else None
 
     def render(choice):
-        return _make_pdf(packet_job(content, choice.set, choice.lang, choice.edition,
-                                    choice.paper, logo_path, pictures))
+        job = packet_job(content, choice.set, choice.lang, choice.edition, choice.paper,
+                         logo_path, pictures)
+        # The blank packet is the same until its inputs change: kept between fills.
+        return cache.remembered("blank-packet", input_key(job, _assets_drawn(job, options)),
+                                lambda: _blank_record(_make_pdf(job)), _blank_packet)
 
     only = lambda chosen, fallback: chosen[0] if chosen else fallback  # noqa: E731
     packets = Packets(render, sets=sets,
@@ -539,5 +554,23 @@ def _fill(options: Options, content: model.Content, logo, outcome: Outcome) -> O
                            options.jobs, shard)
     outcome.problems = sorted([*outcome.problems, *problems.sorted()])
     outcome.rows, outcome.written = filled.rows, filled.written
+    if not options.check:
+        keep_state(options.out, cache.take())
     outcome.exit_code = 1 if problems.errors else 0
     return outcome
+
+
+def _blank_record(rendered) -> dict:
+    """A rendered blank packet as JSON data, to keep: its bytes and where its fields are."""
+    return {"pdf": base64.b64encode(rendered.pdf).decode("ascii"), "pages": rendered.pages,
+            "spots": [dataclasses.astuple(spot) for spot in rendered.field_spots]}
+
+
+def _blank_packet(record: dict):
+    from .pdf.blanks import FieldSpot
+    from .pdf.render import Rendered
+
+    spots = tuple(FieldSpot(name, kind, page, tuple(rect), tooltip, value, pitch)
+                  for name, kind, page, rect, tooltip, value, pitch in record["spots"])
+    return Rendered(base64.b64decode(record["pdf"], validate=True), int(record["pages"]),
+                    spots, None)

@@ -55,9 +55,10 @@ def input_key(job, files: list[Path], seen: dict | None = None) -> str:
     digest = hashlib.sha256(tool_hash().encode())
     if hasattr(job, "pictures"):
         # The logo's and pictures' paths say where the checkout is, not what is drawn: their
-        # bytes count instead (`files`).
+        # bytes count instead (`files`). A packet's parts only lend it their layouts, which
+        # give the same bytes as its own (pdf/replay.py): its documents say what it prints.
         digest.update(repr(dataclasses.replace(job, documents=(), logo_path=None,
-                                               pictures={})).encode("utf-8"))
+                                               pictures={}, parts=())).encode("utf-8"))
         for document in job.documents:
             if id(document) not in seen:
                 seen[id(document)] = (document, hashlib.sha256(
@@ -102,4 +103,5 @@ def is_up_to_date(out: Path, path: str, key: str, recorded: dict, preview: bool)
 def state_bytes(records: dict) -> bytes:
     """The record this run leaves for the next: path -> its input key and manifest entry."""
     data = {"version": _VERSION, "outputs": dict(sorted(records.items()))}
-    return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    # Not indented: the library's fast encoder takes no indent, and no one reads this file.
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode()

@@ -5,10 +5,14 @@ library scale takes seconds even when nothing changed (and importing the layout 
 a third of a second more). So a run that wrote its outputs also records a digest of everything
 its result depends on: its options, the day (a review falls due on a day), the tool, and the
 bytes of every file in the content folder, the clinic file and the assets folder. When the
-digest is the same and every file the run listed still has the bytes it wrote, the result would
-be the same: the run rewrites the manifest (every file "written": false), reports the same
+digest is the same and every file the run listed is as it left it (size and time), the result
+would be the same: the run rewrites the manifest (every file "written": false), reports the same
 warnings and stops, without importing ReportLab. The record names no folder of the machine, so
 it is the same wherever the checkout and the output folder are.
+
+The record also keeps a digest per set. When only some sets' topic files changed, a run loads,
+checks and builds those sets alone, and keeps the other sets' outputs and warnings from the
+record (`changed_sets`): in a library, a one-word edit costs one set, not all of them.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ RUN_FILE = STATE_FILE.parent / "run.json"
 # What makes a folder a set (content/library.py's SET_FILE): importing the content model to
 # read it would cost a no-op run a fifth of its time.
 SET_FILE = "set.yaml"
-_VERSION = 2
+_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def changed_sets(options, inputs: RunInputs | None) -> Narrowed | None:
                 continue
             record = state.get(entry["path"])
             if (not isinstance(record, dict) or record.get("entry") != entry
-                    or _sha256(out / entry["path"]) != entry["sha256"]):
+                    or _on_disk(out / entry["path"]) != data["on_disk"][entry["path"]]):
                 return None
             kept[entry["path"]] = record
         if _other_files(out, data["entries"]) != data["files"]:
@@ -155,8 +159,17 @@ def record_bytes(inputs: RunInputs, problems: list[Problem], entries: list[dict]
             "sets": inputs.sets,
             "problems": [dataclasses.asdict(p) for p in problems],
             "entries": sorted(entries, key=lambda entry: entry["path"]),
-            "files": _other_files(out, entries)}
+            "files": _other_files(out, entries),
+            "on_disk": {entry["path"]: _on_disk(out / entry["path"]) for entry in entries}}
     return (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _on_disk(path: Path) -> list[int]:
+    """A file's size and modification time: an output the run wrote and no one has touched
+    since has both as the run left them. Checking them, not the bytes, keeps a library's
+    no-op run from reading a thousand PDFs; any write changes the time."""
+    found = path.stat()
+    return [found.st_size, found.st_mtime_ns]
 
 
 def _other_files(out: Path, entries: list[dict]) -> dict[str, str]:
@@ -179,7 +192,8 @@ def replay(options, inputs: RunInputs | None) -> Outcome | None:
             return None
         entries = data["entries"]
         if _other_files(out, entries) != data["files"] or any(
-                _sha256(out / entry["path"]) != entry["sha256"] for entry in entries):
+                _on_disk(out / entry["path"]) != data["on_disk"][entry["path"]]
+                for entry in entries):
             return None
         problems = [Problem(**problem) for problem in data["problems"]]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):

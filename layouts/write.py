@@ -85,9 +85,7 @@ def write_all(out: Path, made, kept: dict, preview: bool = False,
                 records[relative] = record
                 entries.append({**record["entry"], "written": False})
             write_manifest(out, entries)
-            for relative, data in sorted((state or {}).items()):
-                (out / relative).parent.mkdir(parents=True, exist_ok=True)
-                write_atomically(out / relative, data)
+            _write_state(out, state or {})
             # Records of outputs outside this run's selection stay for a later, wider run.
             (out / STATE_FILE).parent.mkdir(exist_ok=True)
             write_atomically(out / STATE_FILE, state_bytes({**read_state(out), **records}))
@@ -97,6 +95,25 @@ def write_all(out: Path, made, kept: dict, preview: bool = False,
         raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); each "
                            "earlier file is either as it was or complete and new") from e
     return entries
+
+
+def keep_state(out: Path, files: dict[str, bytes]) -> None:
+    """Write more files for .state/ (relative path -> bytes), such as kept search results,
+    under the output lock."""
+    if not files:
+        return
+    try:
+        with locked(out), terminate_cleanly():
+            _write_state(out, files)
+    except OSError as e:
+        raise BuildFailure(f"{e.filename or out}: cannot write ({e.strerror or e}); each "
+                           "earlier file is either as it was or complete and new") from e
+
+
+def _write_state(out: Path, files: dict[str, bytes]) -> None:
+    for relative, data in sorted(files.items()):
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(out / relative, data)
 
 
 @contextlib.contextmanager

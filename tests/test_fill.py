@@ -27,7 +27,7 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import HANDOUTS, ROOT, TOPICS, full_name, run_cli
+from conftest import HANDOUTS, ROOT, SET, TOPICS, full_name, run_cli
 from pdf_audit import audit
 
 SELECT = ("--lang", "en", "--edition", "standard", "--paper", "letter")
@@ -603,3 +603,33 @@ def test_a_short_column_naming_two_questions_is_a_located_error(tmp_path):
     line = next(t for t in result.stderr.splitlines() if t.startswith(f"{csv}:1:4: error: "))
     assert "diagnosis.results" in line and "follow-up.results" in line
     assert "Quentin" not in result.stdout + result.stderr
+
+
+def test_a_second_fill_uses_the_kept_blank_packet_and_writes_the_same_bytes(tmp_path,
+                                                                            monkeypatch):
+    """The blank packet is rendered once, then kept (in .state/cache/, as data) until its
+    inputs change; what it holds is the blank, never a patient's value."""
+    from layouts import build as build_module
+    from layouts.options import Options
+
+    csv = write(tmp_path / "patients.csv", BATCH_CSV)
+    out = tmp_path / "out"
+    rendered = []
+    real = build_module._make_pdf
+    monkeypatch.setattr(build_module, "_make_pdf", lambda job: rendered.append(1) or real(job))
+    options = Options(src=HANDOUTS, out=out, fill=csv, sets=(SET,), langs=("en",), jobs=1)
+    assert build_module.build(options).exit_code == 0
+    first = {name: path.read_bytes() for name, path in filled(out).items()}
+    assert rendered == [1]
+    kept = list((out / ".state" / "cache").glob("blank-packet-*.json"))
+    assert len(kept) == 1
+    assert not any(f"Batch Person {n}" in kept[0].read_text(encoding="utf-8")
+                   for n in range(len(BATCH_IDS)))
+    assert build_module.build(options).exit_code == 0
+    assert rendered == [1]   # not rendered again
+    assert {name: path.read_bytes() for name, path in filled(out).items()} == first
+    # A damaged kept packet is rendered again, never trusted.
+    kept[0].write_text('{"pdf": "not base64", "pages": 1, "spots": []}', encoding="utf-8")
+    assert build_module.build(options).exit_code == 0
+    assert rendered == [1, 1]
+    assert {name: path.read_bytes() for name, path in filled(out).items()} == first

@@ -80,6 +80,11 @@ class BlankPacket:
                                                  spots_here[len(known.widgets)]))
         self.flattener = Flattener(reader, {w.number for f in self.fields.values()
                                             for w in f.widgets})
+        # What each fill writes again around the values it changes.
+        self.base.keep_bytes(value for f in self.fields.values()
+                             for dictionary in (*(h for _, h in f.holders),
+                                                *(w.dictionary for w in f.widgets))
+                             for value in dictionary.values())
 
     def fill(self, values: dict[str, str | bool], flatten: bool = False) -> bytes:
         update = Update(self.base)

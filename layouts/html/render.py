@@ -10,6 +10,7 @@ the site (see site.py).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
@@ -379,12 +380,20 @@ def _list(items) -> list[str]:
 
 
 @cache
+@cache
 def _file_svg(asset, labels: tuple, name: str) -> str:
-    """An SVG picture as the PDF draws it (checked, labels applied, text in our fonts)."""
-    from ..pdf.svg import svg_drawing
-    from .drawing import inline_svg
+    """An SVG picture as the PDF draws it (checked, labels applied, text in our fonts); kept
+    between runs, by the file's bytes: reading and drawing it is most of a page's time."""
+    from .. import cache as kept
 
-    return inline_svg(svg_drawing(asset, dict(labels), PICTURE_WIDTH), name)
+    def draw() -> str:
+        from ..pdf.svg import svg_drawing
+        from .drawing import inline_svg
+
+        return inline_svg(svg_drawing(asset, dict(labels), PICTURE_WIDTH), name)
+
+    digest = hashlib.sha256(asset.path.read_bytes()).hexdigest()
+    return kept.remembered("web-svg", [digest, labels, name, PICTURE_WIDTH], draw, str)
 
 
 @cache

@@ -117,10 +117,10 @@ def _render_packet(job: Job, wanted: tuple[bool, ...]) -> list[Rendered | None]:
         # Up to the first flowable where the two stories part, the layouts are the same.
         parting = next((i for i, (a, b) in enumerate(zip(alone, inside)) if a is not b),
                        min(len(alone), len(inside)))
-        rendered, stop = None, None
+        rendered, drawn_again = None, None
         if want:
             undraw = undrawn(part_root)
-            rendered, stop = _render_story(
+            rendered, drawn_again = _render_story(
                 part, part_furniture, part_styles,
                 [StartHandout(0, plain(document.title)), *alone], part_root,
                 stop_at=alone[parting] if parting < len(alone) else None)
@@ -129,8 +129,8 @@ def _render_packet(job: Job, wanted: tuple[bool, ...]) -> list[Rendered | None]:
         part_root.role = "Sect"
         root.children.append(part_root)
         story.append(StartHandout(index + 1, plain(document.title)))
-        if stop is not None and part_styles == styles:
-            story += stop + inside[parting:]
+        if drawn_again is not None and part_styles == styles:
+            story += drawn_again + inside[parting:]
         else:   # not rendered alone, or with frames that differ: laid out here
             story += inside
         if index < last:

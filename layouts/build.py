@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from .content.source import Text, column_after
 from .options import FORMATS, Options
 from .outcome import Outcome
 from .pdf.markup import describe, unprintable
-from .state import input_key, is_up_to_date, read_state
+from .state import file_digest, input_key, is_up_to_date, read_state
 from .unchanged import RunInputs, changed_sets, record_bytes, run_digest
 from .write import (
     keep_state,
@@ -251,7 +250,7 @@ def _check_svg_once(asset, block: model.Picture, sound: set, problems: Problems)
     many sets, and runs check the same again: a file and words found sound are sound again
     (kept between runs, by the file's bytes), while a problem is found, and reported, at each
     place every time."""
-    key = (hashlib.sha256(asset.path.read_bytes()).hexdigest(),
+    key = (file_digest(asset.path),
            tuple(sorted((str(k), str(v)) for k, v in block.labels.items())))
     if key in sound:
         return
@@ -263,7 +262,7 @@ def _check_svg_once(asset, block: model.Picture, sound: set, problems: Problems)
         check_svg(asset, block.labels, found_here, block.file)
         return not len(found_here)
 
-    if cache.remembered("svg-sound", list(key), check, bool) and not len(found_here):
+    if cache.remembered("svg-sound", list(key), check, bool):
         sound.add(key)
         return
     if not len(found_here):   # found wanting by an earlier run: found again, to say where

@@ -42,8 +42,15 @@ def tool_hash() -> str:
     return digest.hexdigest()
 
 
+def file_digest(path) -> str:
+    """A file's SHA-256, read again only when its size or time changes: a --watch process
+    lives through edits of the pictures it draws."""
+    found = Path(path).stat()
+    return _digest(str(path), found.st_size, found.st_mtime_ns)
+
+
 @cache
-def _file_hash(path: str) -> str:
+def _digest(path: str, size: int, modified: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
@@ -67,7 +74,7 @@ def input_key(job, files: list[Path], seen: dict | None = None) -> str:
     else:
         digest.update(repr(job).encode("utf-8"))
     for path in sorted(map(str, files)):
-        digest.update(_file_hash(path).encode())
+        digest.update(file_digest(path).encode())
     return digest.hexdigest()
 
 

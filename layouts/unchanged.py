@@ -105,26 +105,23 @@ def changed_sets(options, inputs: RunInputs | None) -> Narrowed | None:
         return None
     out = options.out
     try:
-        data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
+        data = _last_record(out)
         before = data["sets"]
-        if (data.get("version") != _VERSION or data.get("shared") != inputs.shared
-                or sorted(before) != sorted(inputs.sets)):
+        if data["shared"] != inputs.shared or sorted(before) != sorted(inputs.sets):
             return None
         changed = tuple(name for name in inputs.sets if before[name] != list(inputs.sets[name]))
         if not changed or len(changed) == len(inputs.sets) or any(
                 before[name][0] != inputs.sets[name][0] for name in changed):
             return None
         state = read_state(out)
+        others = [entry for entry in data["entries"] if entry["set"] not in changed]
         kept = {}
-        for entry in data["entries"]:
-            if entry["set"] in changed:
-                continue
+        for entry in others:
             record = state.get(entry["path"])
-            if (not isinstance(record, dict) or record.get("entry") != entry
-                    or _on_disk(out / entry["path"]) != data["on_disk"][entry["path"]]):
+            if not isinstance(record, dict) or record.get("entry") != entry:
                 return None
             kept[entry["path"]] = record
-        if _other_files(out, data["entries"]) != data["files"]:
+        if not _as_left(out, data, others):
             return None
         folders = [(Path(options.src) / name).resolve() for name in changed]
         problems = [Problem(**problem) for problem in data["problems"]]
@@ -180,6 +177,20 @@ def _other_files(out: Path, entries: list[dict]) -> dict[str, str]:
     return {relative: _sha256(out / relative) for relative in paths}
 
 
+def _last_record(out: Path) -> dict:
+    """The record the last run left (ValueError when it is of another version)."""
+    data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
+    if data.get("version") != _VERSION:
+        raise ValueError("a record of another version")
+    return data
+
+
+def _as_left(out: Path, data: dict, entries: list[dict]) -> bool:
+    """These outputs, and the files the record names beside them, are as the run left them."""
+    return _other_files(out, data["entries"]) == data["files"] and all(
+        _on_disk(out / entry["path"]) == data["on_disk"][entry["path"]] for entry in entries)
+
+
 def replay(options, inputs: RunInputs | None) -> Outcome | None:
     """The outcome of a run whose inputs (run_digest's) and outputs are as the last run left
     them (the manifest rewritten, nothing else), or None when anything differs."""
@@ -187,13 +198,9 @@ def replay(options, inputs: RunInputs | None) -> Outcome | None:
         return None
     out = options.out
     try:
-        data = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
-        if data.get("version") != _VERSION or data.get("digest") != inputs.whole:
-            return None
+        data = _last_record(out)
         entries = data["entries"]
-        if _other_files(out, entries) != data["files"] or any(
-                _on_disk(out / entry["path"]) != data["on_disk"][entry["path"]]
-                for entry in entries):
+        if data["digest"] != inputs.whole or not _as_left(out, data, entries):
             return None
         problems = [Problem(**problem) for problem in data["problems"]]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):

@@ -233,3 +233,27 @@ def test_a_library_rebuilds_only_the_set_whose_topic_changed(library, tmp_path, 
                      encoding="utf-8")
     assert run_cli("--src", library, "--out", out, *narrow).returncode == 0
     assert "Other Pancreatic NET" in (out / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_picture_changed_while_the_process_runs_is_drawn_anew(library, tmp_path):
+    """--watch builds again in the same process: a logo saved over since the last build is
+    read again, not taken from what the process read before."""
+    from PIL import Image
+
+    from layouts import build as build_module
+    from layouts.options import Options
+
+    out = tmp_path / "out"
+    options = Options(src=library, out=out, langs=("en",), papers=("letter",),
+                      formats=("pdf",))
+    assert build_module.build(options).exit_code == 0
+    logo = tmp_path / "assets" / "images" / "logo.png"
+    with Image.open(logo) as image:
+        image.convert("RGB").point(lambda value: 255 - value).save(logo)
+    outcome = build_module.build(options)
+    assert outcome.exit_code == 0
+    assert all(entry["written"] for entry in outcome.written)
+    clean = tmp_path / "clean"
+    build(library, clean)
+    assert {name: data for name, (_, data) in pdfs(out).items()} == \
+        {name: data for name, (_, data) in pdfs(clean).items()}

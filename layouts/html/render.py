@@ -10,7 +10,6 @@ the site (see site.py).
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import unicodedata
@@ -380,10 +379,16 @@ def _list(items) -> list[str]:
 
 
 @cache
-@cache
 def _file_svg(asset, labels: tuple, name: str) -> str:
     """An SVG picture as the PDF draws it (checked, labels applied, text in our fonts); kept
     between runs, by the file's bytes: reading and drawing it is most of a page's time."""
+    from ..state import file_digest
+
+    return _svg_of(asset, file_digest(asset.path), labels, name)
+
+
+@cache
+def _svg_of(asset, digest: str, labels: tuple, name: str) -> str:
     from .. import cache as kept
 
     def draw() -> str:
@@ -392,7 +397,6 @@ def _file_svg(asset, labels: tuple, name: str) -> str:
 
         return inline_svg(svg_drawing(asset, dict(labels), PICTURE_WIDTH), name)
 
-    digest = hashlib.sha256(asset.path.read_bytes()).hexdigest()
     return kept.remembered("web-svg", [digest, labels, name, PICTURE_WIDTH], draw, str)
 
 

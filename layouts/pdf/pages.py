@@ -20,6 +20,7 @@ from reportlab.platypus import BaseDocTemplate, PageBreak, PageTemplate
 from reportlab.platypus.doctemplate import FrameActionFlowable
 from reportlab.platypus.flowables import Flowable
 
+from ..state import file_digest
 from .markup import font_runs
 from .styles import BODY, HEADING_INK, INK, RULE_INK, Styles
 from .tags import Tagger, TaggingFrame, artifact, marked
@@ -205,10 +206,15 @@ def _shortened(text: str, size: float, width: float) -> str:
     return " ".join(words) + " …"
 
 
-@cache
 def _logo(path: str) -> ImageReader:
-    """The logo, read once per process. Drawn from a reader, not a file name, so the PDF names
-    it by its content: a file name would put the checkout's folder into the bytes."""
+    """The logo, read once while the file stays the same (--watch lives through edits). Drawn
+    from a reader, not a file name, so the PDF names it by its content: a file name would put
+    the checkout's folder into the bytes."""
+    return _logo_of(path, file_digest(path))
+
+
+@cache
+def _logo_of(path: str, digest: str) -> ImageReader:
     return ImageReader(path)
 
 
